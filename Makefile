@@ -1,0 +1,28 @@
+# One command to run the product, one to test it. Both create .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: install run test test-fast clean
+
+$(BIN)/rag: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/rag
+
+install: $(BIN)/rag  ## create .venv and install the project (CPU torch)
+
+run: install  ## index the bundled articles and answer a sample question
+	$(BIN)/rag index
+	$(BIN)/rag ask "Who refused to sign the statement?"
+
+test: install  ## the full test suite (what CI runs)
+	$(BIN)/python -m pytest -q
+
+test-fast: install  ## skip slow, browser and server tests
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not server"
+
+clean:
+	rm -rf .rag .pytest_cache

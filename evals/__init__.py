@@ -1,0 +1,1 @@
+"""The eval harness: gold sets, metrics, thresholds, reports."""

@@ -1,0 +1,165 @@
+"""Read article files (.txt .md .html .json .jsonl) into `Article`s; unreadable inputs become `Skipped`."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.clean import clean_page, normalise
+from index.dates import parse_date
+from rag.types import Article
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+MAX_BYTES = 64 * 1024 * 1024
+
+# Record field names tried in order, per Article field (MultiHop-RAG's corpus.json fits the first ones).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline", "name"),
+    "body": ("body", "text", "content", "article", "maintext"),
+    "source": ("source", "publisher", "sitename", "site", "outlet"),
+    "published": ("published_at", "published", "date", "publish_date", "pubdate", "datetime"),
+    "url": ("url", "link", "href"),
+    "byline": ("author", "byline", "authors"),
+}
+
+
+@dataclass
+class Skipped:
+    """A file (or record) that was not indexed, and why: reported to the user, never silently lost."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def article_id(url: str | None, source: str | None, title: str, body: str) -> str:
+    """Stable id: from the URL if known, else outlet + headline, else the body itself."""
+    key = url or (f"{source or ''}\x1f{title}" if title else body)
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+    """Supported files under `paths` (folders recursively, sorted); missing paths are Skipped."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
+                    yield f
+        elif p.is_file():
+            yield p if p.suffix.lower() in SUFFIXES else Skipped(str(p), f"unsupported type {p.suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
+        else:
+            yield Skipped(str(p), "no such file or folder")
+
+
+def read_file(path: Path) -> list[Article | Skipped]:
+    """Every article in one file; a problem becomes a `Skipped` for that file or record."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return [Skipped(str(path), "empty file")]
+        if size > MAX_BYTES:
+            return [Skipped(str(path), f"file is {size // 2**20} MB, over the {MAX_BYTES // 2**20} MB limit")]
+        raw = path.read_bytes()
+        if b"\x00" in raw[:8192]:
+            return [Skipped(str(path), "binary file, not text")]
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return [Skipped(str(path), f"not UTF-8 text (byte {exc.start})")]
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl"):
+            return _records(text, path, lines=suffix == ".jsonl")
+        if suffix in (".html", ".htm"):
+            return [_html(text, path)]
+        return [_page(text, path)]
+    except OSError as exc:
+        return [Skipped(str(path), exc.strerror or str(exc))]
+
+
+def _finish(path: Path, title: str, body: str, **meta: Any) -> Article | Skipped:
+    if len(body.split()) < 5:
+        return Skipped(str(path), "no article text found")
+    title = title.strip() or body.split("\n", 1)[0][:120]
+    aid = article_id(meta.get("url"), meta.get("source"), title, body)
+    return Article(article_id=aid, title=title, body=body, path=str(path), **meta)
+
+
+def _page(text: str, path: Path) -> Article | Skipped:
+    if path.suffix.lower() in (".md", ".markdown"):
+        text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)  # headings become plain lines
+    c = clean_page(text)
+    return _finish(path, c.title, c.body, source=c.source, published=c.published, byline=c.byline)
+
+
+def _html(text: str, path: Path) -> Article | Skipped:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    if doc is None:
+        return Skipped(str(path), "no article text found in the HTML")
+    doc = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    body = normalise(doc.get("text") or "")
+    body = re.sub(r"\n+", "\n\n", body)
+    return _finish(
+        path,
+        doc.get("title") or "",
+        body,
+        source=doc.get("sitename") or None,
+        published=parse_date(doc.get("date")) or doc.get("date") or None,
+        url=doc.get("url") or None,
+        byline=doc.get("author") or None,
+    )
+
+
+def _field(record: dict[str, Any], name: str) -> Any:
+    for key in FIELDS[name]:
+        if record.get(key) not in (None, ""):
+            return record[key]
+    return None
+
+
+def _record(record: Any, where: str, path: Path) -> Article | Skipped:
+    if not isinstance(record, dict):
+        return Skipped(where, "record is not a JSON object")
+    body = _field(record, "body")
+    if not isinstance(body, str):
+        return Skipped(where, f"record has no text field (one of {', '.join(FIELDS['body'])})")
+    byline = _field(record, "byline")
+    published = _field(record, "published")
+    return _finish(
+        Path(where),
+        str(_field(record, "title") or ""),
+        normalise(body),
+        source=str(_field(record, "source") or "") or None,
+        published=parse_date(str(published)) if published else None,
+        url=str(_field(record, "url") or "") or None,
+        byline=", ".join(byline) if isinstance(byline, list) else (str(byline) if byline else None),
+    )
+
+
+def _records(text: str, path: Path, lines: bool) -> list[Article | Skipped]:
+    out: list[Article | Skipped] = []
+    if lines:
+        for no, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(_record(json.loads(line), f"{path}:{no}", path))
+            except json.JSONDecodeError as exc:
+                out.append(Skipped(f"{path}:{no}", f"invalid JSON ({exc.msg}, column {exc.colno})"))
+        return out
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Skipped(str(path), f"invalid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})")]
+    if isinstance(data, dict):
+        data = data.get("articles", data.get("data", [data]))
+    if not isinstance(data, list):
+        return [Skipped(str(path), "JSON must be an article object or a list of them")]
+    return [_record(r, f"{path}[{i}]", path) for i, r in enumerate(data)]

@@ -1,0 +1,117 @@
+"""The `rag` command: index articles, ask questions, inspect the index."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from rag.config import Config
+from rag.errors import RagError
+
+EXIT_BAD_INPUT = 2
+Command = Callable[[argparse.Namespace, Config], int]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    from index.pipeline import index_paths
+
+    report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet)
+    for skipped in report.skipped:
+        print(f"rag index: skipped {skipped}", file=sys.stderr)
+    print(report.summary())
+    if report.skipped and not (report.added or report.updated or report.unchanged):
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from rag.api import answer
+
+    result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until, config=config)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    print(result.text)
+    if result.citations:
+        print()
+        for c in result.citations:
+            meta = ", ".join(x for x in (c.source, c.published) if x)
+            print(f"[{c.n}] {c.title} ({meta})" if meta else f"[{c.n}] {c.title}")
+            print(f"    \u201c{c.text}\u201d")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from rag.models import EMBED_MODEL_NAME
+    from rag.store import Store
+
+    store = Store(config)
+    status = {
+        "home": str(config.home),
+        "chroma": config.chroma_url or str(config.home / "chroma"),
+        "articles": store.article_count(),
+        "chunks": store.chunk_count(),
+        "last_indexed": store.last_indexed(),
+        "sources": store.sources(),
+        "embedder": EMBED_MODEL_NAME,
+    }
+    print(json.dumps(status, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in status.items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Answer questions about news articles, citing the exact sentences. Runs offline.",
+        epilog="Settings: rag.toml ([rag] table) or RAG_* environment variables, e.g. RAG_HOME, RAG_CHROMA_URL.",
+    )
+    parser.add_argument("--config", help="TOML settings file (default: $RAG_CONFIG or ./rag.toml)")
+    parser.add_argument("--home", help="index folder (default: $RAG_HOME or .rag)")
+    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (default: $RAG_CHROMA_URL)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index article files or folders", description="Index .txt .md .html .json .jsonl files (folders recursively). Unchanged articles are skipped; bad files are reported and skipped.")
+    p.add_argument("paths", nargs="*", help="files or folders (default: articles/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] citations. Indexes articles/ first if the index is empty.")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default 10)")
+    p.add_argument("--source", action="append", help="only articles from this outlet (repeatable)")
+    p.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("status", help="what is indexed", description="Show what the index holds.")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = Config.load(args.config, home=args.home, chroma_url=args.chroma_url)
+        return args.func(args, config)
+    except RagError as exc:
+        print(f"rag {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"rag {args.command}: interrupted; re-run to finish (finished batches are kept)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

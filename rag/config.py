@@ -1,0 +1,66 @@
+"""Settings: defaults, overridden by a TOML file, overridden by RAG_* environment variables."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything tunable; `Config.load()` is what every entry point uses."""
+
+    home: Path = Path(".rag")  # index location (RAG_HOME)
+    chroma_url: str | None = None  # http://host:port switches to a Chroma server (RAG_CHROMA_URL)
+    collection: str = "news_chunks"
+    articles_dir: Path = Path("articles")  # the default corpus indexed on first use
+    chunk_tokens: int = 256  # chunk size in tiktoken (cl100k) tokens
+    top_k: int = 10  # passages retrieved per question
+    max_sentences: int = 3  # evidence sentences in an extractive answer
+    min_support: float = 0.45  # evidence score below which the answer is refused
+    embed_batch: int = 64
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> "Config":
+        """Defaults < TOML file (`path`, $RAG_CONFIG, ./rag.toml) < RAG_* env vars < `overrides`."""
+        values: dict[str, Any] = {}
+        file = Path(path) if path else Path(os.environ.get("RAG_CONFIG", "rag.toml"))
+        if file.is_file():
+            try:
+                values.update(tomllib.loads(file.read_text(encoding="utf-8")).get("rag", {}))
+            except tomllib.TOMLDecodeError as exc:
+                raise RagError(f"config file {file}: {exc}") from exc
+        elif path:
+            raise RagError(f"config file not found: {file}")
+        for f in fields(cls):
+            env = os.environ.get(f"RAG_{f.name.upper()}")
+            if env not in (None, ""):
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls()._with(values)
+
+    def _with(self, values: dict[str, Any]) -> "Config":
+        known = {f.name: f for f in fields(self)}
+        typed: dict[str, Any] = {}
+        for key, raw in values.items():
+            if key not in known:
+                raise RagError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+            default = getattr(self, key)
+            try:
+                if isinstance(default, Path):
+                    typed[key] = Path(raw)
+                elif isinstance(default, bool):
+                    typed[key] = str(raw).lower() in ("1", "true", "yes")
+                elif isinstance(default, int):
+                    typed[key] = int(raw)
+                elif isinstance(default, float):
+                    typed[key] = float(raw)
+                else:
+                    typed[key] = None if raw in ("", None) else str(raw)
+            except ValueError as exc:
+                raise RagError(f"setting {key}={raw!r}: {exc}") from exc
+        return replace(self, **typed)

@@ -1,0 +1,36 @@
+"""Shared fixtures: one index of the bundled articles per test session (built once, read by many)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import rag  # noqa: E402  (sets the offline environment first)
+from rag.config import Config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "articles"
+GUARDIAN = ARTICLES / "000_29834b6968a0d052.txt"
+AP = ARTICLES / "002_e12e80fc82021416.txt"
+SEVEN = ["China", "Gabon", "Ghana", "India", "Kenya", "Mexico", "Russia"]
+
+
+@pytest.fixture(scope="session")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A Config whose index (a fresh RAG_HOME) holds the two bundled articles."""
+    from index.pipeline import index_paths
+
+    home = tmp_path_factory.mktemp("rag_home")
+    cfg = Config.load(home=home, articles_dir=ARTICLES)
+    report = index_paths([ARTICLES], cfg, progress=False)
+    assert report.added == 2 and not report.skipped
+    return cfg
+
+
+@pytest.fixture
+def empty_config(tmp_path: Path) -> Config:
+    """A Config pointing at an empty index in a temporary folder."""
+    return Config.load(home=tmp_path / "home", articles_dir=ARTICLES)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import sys
 import threading
 from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 
 from rag.config import Config
+from rag.followup import Turn, resolve
 from rag.question import clean_question
 from rag.store import Store
 from rag.types import Answer, Passage
@@ -48,15 +50,17 @@ class Engine:
         return self.retriever.retrieve(clean_question(question), k, sources, since, until)
 
     def answer(self, question: str, k: int | None = None, sources: list[str] | None = None,
-               since: date | None = None, until: date | None = None) -> Answer:
+               since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None) -> Answer:
         from rag.compose import compose
         from rag.models import embedder
         from rag.verify import verify
 
         question = clean_question(question)
-        passages = self.retrieve(question, k, sources, since, until)
-        result = compose(question, passages, embedder(self.config.embed_batch),
+        standalone = resolve(question, history)
+        passages = self.retrieve(standalone, k, sources, since, until)
+        result = compose(standalone, passages, embedder(self.config.embed_batch),
                          self.config.max_sentences, self.config.min_support)
+        result.question = question
         return verify(result, self.store.body)
 
 
@@ -72,6 +76,7 @@ def engine(config: Config | None = None) -> Engine:
 def answer(
     question: str,
     *,
+    history: Sequence[Turn] | None = None,
     k: int | None = None,
     sources: list[str] | None = None,
     since: date | None = None,
@@ -80,9 +85,11 @@ def answer(
 ) -> Answer:
     """Answer `question` from the indexed articles; every `[n]` in `Answer.text` is a verified citation.
 
-    Raises `BadQuestion` (a ValueError) for an empty or unusable question.
+    `history` holds earlier turns (gradio-style role/content dicts, (user, bot) pairs, or questions) so
+    follow-ups like "And who signed it?" are understood. Raises `BadQuestion` (a ValueError) for an
+    empty or unusable question.
     """
-    return engine(config).answer(question, k, sources, since, until)
+    return engine(config).answer(question, k, sources, since, until, history)
 
 
 def retrieve(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from rag.config import Config
 from rag.errors import RagError
 
 EXIT_BAD_INPUT = 2
+PLUGINS = {"ui": "ui.cli", "eval": "evals.cli"}
 Command = Callable[[argparse.Namespace, Config], int]
 
 
@@ -92,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
     p.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
     p.set_defaults(func=cmd_ask)
+
+    # Subcommands that live with their own package: each module has HELP, DESCRIPTION,
+    # add_arguments(parser) and run(args, config) -> exit code. Missing modules are left out.
+    for name, module in PLUGINS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        p = sub.add_parser(name, help=mod.HELP, description=mod.DESCRIPTION)
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
 
     p = sub.add_parser("status", help="what is indexed", description="Show what the index holds.")
     p.add_argument("--json", action="store_true", help="print as JSON")

@@ -13,11 +13,11 @@ from rag.question import clean_question
 from rag.store import Store
 from rag.types import Answer, Passage
 
-_engines: dict[Config, "Engine"] = {}
-_engines_lock = threading.Lock()
+_indexes: dict[Config, "Index"] = {}
+_indexes_lock = threading.Lock()
 
 
-class Engine:
+class Index:
     """An open index (store + retriever) that answers questions; one per Config, reused across calls."""
 
     def __init__(self, config: Config) -> None:
@@ -50,27 +50,27 @@ class Engine:
         return self.retriever.retrieve(clean_question(question), k, sources, since, until)
 
     def answer(self, question: str, k: int | None = None, sources: list[str] | None = None,
-               since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None) -> Answer:
-        from rag.compose import compose
-        from rag.models import embedder
+               since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None,
+               engine: str | None = None) -> Answer:
+        from rag.engines import get_engine
         from rag.verify import verify
 
+        compose = get_engine(engine)
         question = clean_question(question)
         standalone = resolve(question, history)
         passages = self.retrieve(standalone, k, sources, since, until)
-        result = compose(standalone, passages, embedder(self.config.embed_batch),
-                         self.config.max_sentences, self.config.min_support)
+        result = compose(standalone, passages, self.config, history)
         result.question = question
         return verify(result, self.store.body)
 
 
-def engine(config: Config | None = None) -> Engine:
-    """The shared Engine for `config` (default: `Config.load()`)."""
+def get_index(config: Config | None = None) -> "Index":
+    """The shared open Index for `config` (default: `Config.load()`)."""
     config = config or Config.load()
-    with _engines_lock:
-        if config not in _engines:
-            _engines[config] = Engine(config)
-        return _engines[config]
+    with _indexes_lock:
+        if config not in _indexes:
+            _indexes[config] = Index(config)
+        return _indexes[config]
 
 
 def answer(
@@ -81,15 +81,17 @@ def answer(
     sources: list[str] | None = None,
     since: date | None = None,
     until: date | None = None,
+    engine: str | None = None,
     config: Config | None = None,
 ) -> Answer:
     """Answer `question` from the indexed articles; every `[n]` in `Answer.text` is a verified citation.
 
     `history` holds earlier turns (gradio-style role/content dicts, (user, bot) pairs, or questions) so
-    follow-ups like "And who signed it?" are understood. Raises `BadQuestion` (a ValueError) for an
+    follow-ups like "And who signed it?" are understood. `engine` picks the answer engine
+    (`rag.engines.ENGINES`; default "extractive", no generative model). Raises `BadQuestion` (a ValueError) for an
     empty or unusable question.
     """
-    return engine(config).answer(question, k, sources, since, until, history)
+    return get_index(config).answer(question, k, sources, since, until, history, engine)
 
 
 def retrieve(
@@ -102,4 +104,4 @@ def retrieve(
     config: Config | None = None,
 ) -> list[Passage]:
     """The top-k indexed chunks for `question`, best first (what the answerer reads)."""
-    return engine(config).retrieve(question, k, sources, since, until)
+    return get_index(config).retrieve(question, k, sources, since, until)

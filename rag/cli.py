@@ -38,7 +38,8 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from rag.api import answer
 
-    result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until, config=config)
+    result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,
+                    engine=args.engine, config=config)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", help="only articles from this outlet (repeatable)")
     p.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
     p.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+    p.add_argument("--engine", default=None, help="answer engine: extractive (default, offline) or llm")
     p.set_defaults(func=cmd_ask)
 
     # Subcommands that live with their own package: each module has HELP, DESCRIPTION,

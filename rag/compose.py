@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.config import Config
 from rag.text import sentence_spans, words
 from rag.types import Answer, Citation, Passage
 
@@ -121,3 +122,10 @@ def compose(question: str, passages: list[Passage], embed, max_sentences: int = 
             markers += f"[{n}]"
         parts.append(f"{group[0].text} {markers}")
     return Answer(question=question, text=" ".join(parts), refused=False, citations=citations)
+
+
+def compose_answer(question: str, passages: list[Passage], config: Config, history=None) -> Answer:
+    """The extractive engine as registered in `rag.engines` (history is already folded into `question`)."""
+    from rag.models import embedder
+
+    return compose(question, passages, embedder(config.embed_batch), config.max_sentences, config.min_support)

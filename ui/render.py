@@ -11,7 +11,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 # Every ASCII punctuation mark Markdown could read as syntax (links, emphasis, code, lists, autolinks,
 # math); & < > are turned into entities first, so they are left out here.
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:@=^/])")
-CONTEXT_CHARS = 320  # characters of article shown on each side of a cited sentence (cut at sentence breaks)
+CONTEXT_CHARS = 240  # characters of article shown on each side of a cited sentence (cut at sentence breaks)
 _BREAK = re.compile(r"(?<=[.!?\u201d\"'])\s+|\n\n")  # a sentence or paragraph boundary
 
 Body = Callable[[str], str | None]

@@ -155,3 +155,15 @@ def test_hostile_article_renders_inert(page, tmp_path):
         document.querySelectorAll('#rag-chat img[src="x"], #rag-sources img, #rag-chat script, #rag-sources script').length,
         document.querySelectorAll('a[href^="javascript"], #rag-sources b b, #rag-sources i, #rag-chat b, #rag-chat i').length]""")
     assert injected == [0, 0]
+
+
+def test_date_filter_and_new_conversation(page):
+    page.get_by_text("Filters").first.click()
+    page.locator("#rag-filter-since textarea, #rag-filter-since input").first.fill("2031-01-01")
+    bot = ask(page, QUESTION)
+    assert bot.locator(".rag-refused").count() == 1  # nothing was published after 2031
+    page.locator("#rag-filter-since textarea, #rag-filter-since input").first.fill("not a date")
+    bot = ask(page, QUESTION)
+    assert "is not a date" in bot.inner_text()
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_function("() => document.querySelectorAll('#rag-chat [data-testid=bot]').length === 0")

@@ -49,3 +49,21 @@ def test_chat_bad_question_is_an_error(client):
 
 def test_only_chat_is_a_public_endpoint(client):
     assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat"}
+
+
+def test_auth_is_required_when_set(config):
+    from gradio_client import Client
+
+    from ui.app import build_app, launch
+
+    app = build_app(config)
+    url = launch(app, port=free_port(), auth=("ann", "s3cret"))
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        with pytest.raises(Exception):
+            Client(url, verbose=False, auth=("ann", "wrong"))
+        md = Client(url, verbose=False, auth=("ann", "s3cret")).predict("Who refused to sign the statement?", api_name="/chat")
+        assert "Gabon" in md
+    finally:
+        app.close()

@@ -79,7 +79,7 @@ def api_markdown(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "**Sources**", ""]
         for c in answer.citations:
-            lines.append(f"\\[{c.n}\\] {meta_line(c.title, c.source, c.published)}: “{escape_md(c.text)}”")
+            lines.append(f"- \\[{c.n}\\] {meta_line(c.title, c.source, c.published)}: “{escape_md(c.text)}”")
     elif answer.related:
         lines += ["", "**Closest passages** (they do not answer the question)", ""]
         for p in answer.related[:3]:

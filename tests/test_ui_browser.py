@@ -167,3 +167,14 @@ def test_date_filter_and_new_conversation(page):
     assert "is not a date" in bot.inner_text()
     page.get_by_role("button", name="New conversation").click()
     page.wait_for_function("() => document.querySelectorAll('#rag-chat [data-testid=bot]').length === 0")
+
+
+def test_example_question_then_follow_up(page):
+    before = page.locator("#rag-chat [data-testid=bot]").count()
+    page.locator("#rag-chat").get_by_text("When will Blinken hold talks in Hawaii?").first.click()
+    page.wait_for_function(
+        "n => { const b = document.querySelectorAll('#rag-chat [data-testid=bot]')[n];"
+        " return b && /12 February/.test(b.innerText) && !/…\\s*$/.test(b.innerText.trim()); }", arg=before)
+    # "And with whom?" alone is refused; as a follow-up it is answered from the conversation
+    bot = ask(page, "And with whom?")
+    assert bot.locator(".rag-refused").count() == 0 and "South Korea and Japan" in bot.inner_text()

@@ -130,3 +130,12 @@ def test_rag_ui_help_and_bad_auth():
     assert out.returncode == 0 and "--host" in out.stdout and "--auth" in out.stdout and "--port" in out.stdout
     out = subprocess.run([*rag, "ui", "--auth", "nopassword"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "USER:PASSWORD" in out.stderr
+
+
+def test_answer_streams_in_pieces():
+    from ui.app import _stream
+
+    a = Answer("q", " ".join(f"word{i}" for i in range(60)) + " [1]", False)
+    pieces = list(_stream(lambda text: text, a))
+    assert len(pieces) > 10 and pieces[-1] == a.text
+    assert all(p.endswith(" …") and a.text.startswith(p[:-2]) for p in pieces[:-1])

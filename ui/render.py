@@ -129,7 +129,7 @@ def _related(p: Passage) -> str:
     meta = " · ".join(escape_html(x) for x in (p.source, p.published) if x)
     return (
         f'<div class="rag-card rag-related"><div class="rag-card-head"><b>{escape_html(p.title)}</b></div>'
-        f'<div class="rag-meta">{meta}</div><p>{escape_html(p.text[:400])}…</p></div>'
+        f'<div class="rag-meta">{meta}</div><p>{escape_html(p.text[:400])}{"…" if len(p.text) > 400 else ""}</p></div>'
     )
 
 

@@ -110,13 +110,16 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         report = "\n\n".join(lines) or "No files."
         return report, status_line(index), gr.update(choices=index.store.sources()), None
 
-    with gr.Blocks(title="newsrag — cited answers from news articles", analytics_enabled=False) as app:
+    # delete_cache: Gradio's copies of uploaded files go after an hour (ours stay in RAG_HOME/uploads).
+    with gr.Blocks(title="newsrag — cited answers from news articles", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Ask the articles\nEvery claim cites the exact sentence; click a **[n]** to see it in its article.")
         status = gr.Markdown(status_line(index), elem_id="rag-status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat", elem_id="rag-chat", height=480, latex_delimiters=[], feedback_options=None, buttons=["copy", "copy_all"],
+                    label="Chat", elem_id="rag-chat", height=480, latex_delimiters=[], feedback_options=None,
+                    buttons=["copy", "copy_all"],  # no "share": it would upload the chat to a hub
                     examples=[{"text": q} for q in EXAMPLES], placeholder="Ask a question about the indexed articles.",
                 )
                 message = gr.Textbox(show_label=False, placeholder="Ask a question and press Enter", elem_id="rag-question",
@@ -145,7 +148,9 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         message.submit(respond, inputs, outputs, api_visibility="private")
         chatbot.example_select(_example_text, None, message, api_visibility="private",
                                queue=False).then(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ("", [], [], [], render.sources_panel([])), None, outputs, api_visibility="private", queue=False)
+        reset = (lambda: ("", [], [], [], render.sources_panel([])), None, outputs)
+        clear.click(*reset, api_visibility="private", queue=False)
+        chatbot.clear(*reset, api_visibility="private", queue=False)  # the chat's own bin icon
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)

@@ -14,9 +14,10 @@ $(BIN)/rag: pyproject.toml
 
 install: $(BIN)/rag  ## create .venv and install the project (CPU torch)
 
-run: install  ## index the bundled articles and answer a sample question
+run: install  ## index the bundled articles, answer a sample question, then serve the chat on http://127.0.0.1:7860
 	$(BIN)/rag index
 	$(BIN)/rag ask "Who refused to sign the statement?"
+	$(BIN)/rag ui --host 127.0.0.1 --port 7860
 
 test: install  ## the full test suite (what CI runs)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,69 @@
+"""The chat as an API: gradio_client against the launched app (the `/chat` endpoint is a contract)."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from conftest import SEVEN
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client(config):
+    from gradio_client import Client
+
+    from ui.app import build_app, launch
+
+    app = build_app(config)
+    url = launch(app, port=free_port())
+    assert url.startswith("http://127.0.0.1:")
+    yield Client(url, verbose=False, download_files=False)
+    app.close()
+
+
+def test_chat_answers_with_sources(client):
+    md = client.predict("Who refused to sign the statement?", api_name="/chat")
+    answer, _, sources = md.partition("**Sources**")
+    assert all(country in answer for country in SEVEN)
+    assert "\\[1\\]" in answer and "\\[1\\]" in sources
+    assert "China urges US ‘flexibility’ with North Korea" in sources and "The Guardian" in sources
+
+
+def test_chat_refusal_is_marked(client):
+    md = client.predict("How do I bake banana bread?", api_name="/chat")
+    assert md.startswith("**Not in the articles.**") and "**Sources**" not in md
+
+
+def test_chat_bad_question_is_an_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="question"):
+        client.predict("   ", api_name="/chat")
+
+
+def test_only_chat_is_a_public_endpoint(client):
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat"}
+
+
+def test_auth_is_required_when_set(config):
+    from gradio_client import Client
+
+    from ui.app import build_app, launch
+
+    app = build_app(config)
+    url = launch(app, port=free_port(), auth=("ann", "s3cret"))
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        with pytest.raises(Exception):
+            Client(url, verbose=False, auth=("ann", "wrong"))
+        md = Client(url, verbose=False, auth=("ann", "s3cret")).predict("Who refused to sign the statement?", api_name="/chat")
+        assert "Gabon" in md
+    finally:
+        app.close()

@@ -1,0 +1,184 @@
+"""The Gradio chat: streamed cited answers, a sources panel, filters, status, and uploads."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag.api import Index, get_index
+from rag.config import Config
+from rag.engines import DEFAULT_ENGINE, available
+from rag.errors import RagError
+from rag.types import Answer
+from ui import render
+from ui.uploads import add_files
+
+EXAMPLES = [
+    "Who refused to sign the statement?",
+    "When will Blinken hold talks in Hawaii?",
+    "What did China's ambassador ask the United States to do?",
+]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+STREAM_STEPS = 24  # yields per answer: enough to look live, few enough not to flood the socket
+ASSETS = Path(__file__).parent / "assets"
+
+
+def status_line(index: Index) -> str:
+    """What is indexed: articles, chunks, last indexed (UTC)."""
+    store = index.store
+    last = store.last_indexed()
+    when = last.replace("T", " ").replace("+00:00", " UTC") if last else "never"
+    return f"**{store.article_count()} articles** · {store.chunk_count()} chunks · last indexed {when}"
+
+
+def _day(text: str | None, label: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RagError(f"{label} date {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _stream(markdown_of: Any, answer: Answer) -> Iterator[str]:
+    """Prefixes of the answer, word by word (markers stay whole), rendered safely at every step."""
+    words = answer.text.split(" ")
+    step = max(1, len(words) // STREAM_STEPS)
+    for i in range(step, len(words), step):
+        yield markdown_of(" ".join(words[:i]) + " …")
+    yield markdown_of(answer.text)
+
+
+def build_app(config: Config | None = None) -> gr.Blocks:
+    """The chat app over `config`'s index (indexes articles/ first if the index is empty)."""
+    index = get_index(config)
+    index.ensure_indexed()
+    uploads = Path(index.config.home) / "uploads"
+    engines = available()
+
+    def ask(question: str, sources: list[str] | None, since: str | None, until: str | None,
+            engine: str | None, history: list[dict[str, str]] | None = None) -> Answer:
+        return index.answer(question, sources=sources or None, since=_day(since, "From"),
+                            until=_day(until, "To"), history=history or None, engine=engine or None)
+
+    def respond(message: str, chat: list, turns: list, sections: list, sources: list[str] | None,
+                since: str, until: str, engine: str) -> Iterator[tuple]:
+        question = (message or "").strip()
+        if not question:
+            yield gr.update(), chat, turns, sections, gr.update()
+            return
+        chat = chat + [{"role": "user", "content": render.escape_md(question)},
+                       {"role": "assistant", "content": "*Searching the articles…*"}]
+        yield "", chat, turns, sections, gr.update()
+        try:
+            answer = ask(question, sources, since, until, engine, turns)
+        except (RagError, ValueError) as exc:
+            chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
+            yield "", chat, turns, sections, gr.update()
+            return
+        turn = len(sections)
+        sections = sections + [render.sources_section(turn, answer, index.store.body)]
+        panel = render.sources_panel(sections)
+        for md in _stream(lambda text: render.chat_markdown(_with_text(answer, text), turn), answer):
+            chat[-1] = {"role": "assistant", "content": md}
+            yield "", chat, turns, sections, panel
+            time.sleep(0.02)
+        turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        yield "", chat, turns, sections, panel
+
+    def chat_api(message: str) -> str:
+        """Ask the indexed articles; returns the answer as Markdown with [n] markers and its sources."""
+        try:
+            return render.api_markdown(index.answer(message))
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def add(paths: list[str] | None) -> tuple:
+        files = [(Path(p).name, Path(p)) for p in paths or []]
+        result = add_files(files, uploads, index.store)
+        lines = []
+        if result.indexed:
+            lines.append(f"Indexed {', '.join(render.escape_md(n) for n in result.indexed)}: {result.added} new and "
+                         f"{result.updated} changed articles ({result.chunks} chunks), {result.unchanged} unchanged.")
+        for name, reason in result.skipped:
+            lines.append(f"**Skipped {render.escape_md(name)}**: {render.escape_md(reason)}")
+        report = "\n\n".join(lines) or "No files."
+        return report, status_line(index), gr.update(choices=index.store.sources()), None
+
+    # delete_cache: Gradio's copies of uploaded files go after an hour (ours stay in RAG_HOME/uploads).
+    with gr.Blocks(title="newsrag — cited answers from news articles", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as app:
+        gr.Markdown("## Ask the articles\nEvery claim cites the exact sentence; click a **[n]** to see it in its article.")
+        status = gr.Markdown(status_line(index), elem_id="rag-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat", elem_id="rag-chat", height=480, latex_delimiters=[], feedback_options=None,
+                    buttons=["copy", "copy_all"],  # no "share": it would upload the chat to a hub
+                    examples=[{"text": q} for q in EXAMPLES], placeholder="Ask a question about the indexed articles.",
+                )
+                message = gr.Textbox(show_label=False, placeholder="Ask a question and press Enter", elem_id="rag-question",
+                                     submit_btn="Ask", max_lines=4)
+                clear = gr.Button("New conversation", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(render.sources_panel([]), elem_id="rag-sources")
+        with gr.Accordion("Filters", open=False):
+            with gr.Row():
+                source_filter = gr.Dropdown(choices=index.store.sources(), multiselect=True, label="Sources",
+                                            info="only these outlets (none selected: all)", elem_id="rag-filter-source")
+                since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="rag-filter-since")
+                until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="rag-filter-until")
+                engine = gr.Radio(choices=engines, value=DEFAULT_ENGINE, label="Answer engine",
+                                  visible=len(engines) > 1, elem_id="rag-engine")
+        with gr.Accordion("Add articles", open=False, elem_id="rag-add"):
+            files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label=".txt .md .html .json .jsonl",
+                            elem_id="rag-upload")
+            upload_report = gr.Markdown(elem_id="rag-upload-report")
+        turns = gr.State([])
+        sections = gr.State([])
+
+        inputs = [message, chatbot, turns, sections, source_filter, since, until, engine]
+        outputs = [message, chatbot, turns, sections, panel]
+        message.submit(respond, inputs, outputs, api_visibility="private")
+        chatbot.example_select(_example_text, None, message, api_visibility="private",
+                               queue=False).then(respond, inputs, outputs, api_visibility="private")
+        reset = (lambda: ("", [], [], [], render.sources_panel([])), None, outputs)
+        clear.click(*reset, api_visibility="private", queue=False)
+        chatbot.clear(*reset, api_visibility="private", queue=False)  # the chat's own bin icon
+        files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
+        app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
+                 [status, source_filter], api_visibility="private", queue=False)
+        gr.api(chat_api, api_name="chat")
+    return app
+
+
+def _example_text(evt: gr.SelectData) -> str:
+    return evt.value["text"]
+
+
+def _with_text(answer: Answer, text: str) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, text=text)
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860,
+           auth: tuple[str, str] | None = None, quiet: bool = True) -> str:
+    """Start serving `app` in the background (no share link, no analytics); returns its local URL."""
+    _, url, _ = app.launch(
+        server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=True, quiet=quiet,
+        max_file_size="64mb", footer_links=["api"], ssr_mode=False, mcp_server=False, theme=_theme(),
+        css=(ASSETS / "app.css").read_text(encoding="utf-8"), js=(ASSETS / "app.js").read_text(encoding="utf-8"),
+    )
+    return url
+
+
+def _theme() -> gr.themes.Base:
+    # System fonts: the default theme fetches Google Fonts, and this app runs offline.
+    return gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])

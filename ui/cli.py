@@ -1,0 +1,74 @@
+"""`rag ui`: serve the chat (the plug-in rag/cli.py loads: HELP, DESCRIPTION, add_arguments, run)."""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+import sys
+
+from rag.config import Config
+from rag.errors import RagError
+
+HELP = "serve the chat in the browser"
+DESCRIPTION = (
+    "Serve the chat on http://127.0.0.1:7860 (answers with their sources, filters, uploads). Indexes "
+    "articles/ first if the index is empty. The chat is also the Gradio API endpoint /chat."
+)
+AUTH_ENV = "RAG_UI_AUTH"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--auth", metavar="USER:PASSWORD", default=None,
+                        help=f"require this login (default: ${AUTH_ENV}, else no login)")
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    """`user:password` → (user, password); empty → None."""
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise RagError("--auth must be USER:PASSWORD (both non-empty)")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(a[4][0]).is_loopback for a in socket.getaddrinfo(host, None))
+        except (OSError, ValueError):
+            return False
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    """Index if empty, then serve until Ctrl+C."""
+    auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
+    if not 0 < args.port < 65536:
+        raise RagError(f"--port must be 1-65535, not {args.port}")
+    if not is_loopback(args.host) and auth is None:
+        print(f"rag ui: warning: serving on {args.host} without a login; anyone who can reach this machine can "
+              f"use the chat and add articles (set --auth USER:PASSWORD or ${AUTH_ENV})", file=sys.stderr)
+    # Gradio keeps uploaded files in its own cache: keep it inside the index folder, like everything else.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str((config.home / "gradio").resolve()))
+    from ui.app import build_app, launch
+
+    app = build_app(config)
+    try:
+        url = launch(app, host=args.host, port=args.port, auth=auth)
+    except OSError as exc:
+        raise RagError(f"cannot serve on {args.host}:{args.port}: {exc}") from None
+    print(f"rag ui: serving the chat on {url} (API endpoint /chat); press Ctrl+C to stop", flush=True)
+    try:
+        app.block_thread()
+    finally:
+        app.close()
+    return 0

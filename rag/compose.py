@@ -89,7 +89,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     lead, conflict = "", False
     if kind == "count":
         # Figures that count the asked-for thing, from sentences that are about the question at all.
-        pool = [e for e in evidence[:30] if e.score >= 0.35 * evidence[0].score]
+        pool = [e for e in evidence[:30] if e.coverage > 0]
         figs = related_figures(question, figures(question, evidence), figures(question, pool), similar)
         lead = _conflict(figs, citer) or ""
         conflict = bool(lead)

@@ -125,7 +125,8 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
     for e in evidence:
         s_terms = set(terms(e.text))
         e.coverage = sum(weights[t] for t in q_terms & s_terms) / total
-        e.support = sum(full[t] for t in full.keys() & s_terms) / full_total
+        # The headline gives a sentence its subject ("Kim Jong-un's regime" is North Korea's).
+        e.support = sum(full[t] for t in full.keys() & (s_terms | _title_terms(e.passage.title))) / full_total
         s_neg = negated(s_terms) or bool(re.search(r"\b(not|no|never)\b|n't\b", e.text.lower()))
         prior = max(e.passage.score, 0.0) / best_passage
         e.score = 0.65 * e.coverage + 0.15 * prior + 0.2 * type_fit(kind, question, e.text) * min(1.0, 2 * e.coverage)
@@ -133,6 +134,11 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
             e.score -= 0.3 if context else 0.15
         if avoid and len(e.text) > 20 and normal(e.text) in avoid:
             e.score -= 0.4
+
+
+@lru_cache(maxsize=4096)
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(terms(title))
 
 
 def normal(text: str) -> str:

@@ -29,7 +29,7 @@ STOP = set(
     what who whom whose which when where why how many much that this these those it its it's he she they them
     their his her we you your i me my our us not no there here than then so such can could would should will
     shall may might must have has had about into over under after before during between any all some each
-    say said says tell told according article articles report reported""".split()
+    say said says tell told according article articles report reported out up off also""".split()
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (

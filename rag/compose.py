@@ -73,6 +73,11 @@ def _conflict(figs: list[Figure], citer: _Citer) -> str | None:
     return "The articles give different figures: " + "; ".join(parts) + "."
 
 
+def support(evidence: list[Evidence]) -> float:
+    """How much of the question the best sentence (with its headline) holds: what refusal is decided on."""
+    return max((e.support for e in evidence), default=0.0)
+
+
 def compose(question: str, passages: list[Passage], *, idf: Callable[[str], float],
             similar: Callable[[str, list[str]], list[float]], max_sentences: int = 3,
             min_support: float = 0.45, context: str = "", avoid: str = "") -> Answer:
@@ -81,7 +86,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     score(question, evidence, idf, context=context, avoid=avoid)
     evidence.sort(key=lambda e: e.score, reverse=True)
     # Refuse when no sentence holds enough of the question's (IDF-weighted) words, whatever ranks first.
-    if not evidence or max(e.support for e in evidence) < min_support:
+    if support(evidence) < min_support:
         return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
 
     kind = question_kind(question)
@@ -109,11 +114,16 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
             _, e, (s, t) = best
             lead = f"{e.text[s:t]} {citer.mark(e)}"
 
-    cited = [c for c in citer.citations]
-    floor = 0.8 * evidence[0].score
-    groups = _groups(evidence, floor, max_sentences)
-    # Sentences behind the lead come first in the evidence list, so the reader sees them in full.
-    first = [[e] for c in cited for e in evidence if (e.passage.article_id, e.start) == (c.article_id, c.start)]
+    groups = _groups(evidence, 0.8 * evidence[0].score, max_sentences)
+    # Sentences behind the lead come first in the evidence list, so the reader sees them in full
+    # (with their wire-copy twins from other articles).
+    first: list[list[Evidence]] = []
+    for c in list(citer.citations):
+        key = normal(c.text)
+        if all(normal(g[0].text) != key for g in first):
+            twins = [e for e in evidence if normal(e.text) == key]
+            lead_e = next(e for e in twins if (e.passage.article_id, e.start) == (c.article_id, c.start))
+            first.append([lead_e] + [e for e in twins if e.passage.article_id != c.article_id][:3])
     seen = {normal(g[0].text) for g in first}
     body = first + [g for g in groups if normal(g[0].text) not in seen]
     parts = [f"{g[0].text} {''.join(citer.mark(e) for e in g)}" for g in body]

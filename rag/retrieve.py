@@ -19,12 +19,13 @@ from rag.types import Passage
 class Weights:
     """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
 
-    dense: float = 0.5  # weight of the cosine similarity
-    keyword: float = 0.5  # weight of BM25 / best BM25 of this question
-    source: float = 0.25  # bonus when the chunk's outlet is named in the question
-    day: float = 0.1  # bonus when its publication day is mentioned in the question
+    dense: float = 0.35  # weight of the cosine similarity
+    keyword: float = 0.65  # weight of BM25 / best BM25 of this question
+    source: float = 0.3  # bonus when the chunk's outlet is named in the question
+    day: float = 0.2  # bonus when its publication day is mentioned in the question
     pool: int = 100  # candidates taken from each retriever
-    per_article: int = 2  # at most this many chunks of one article before any article's third
+    per_article: int = 3  # at most this many chunks of one article before the others had their turn
+    per_source: int = 2  # when 2+ outlets are named: each one's best chunks first, round robin
 
 
 def chroma_where(sources: list[str] | None, since: date | None, until: date | None) -> dict[str, Any] | None:
@@ -115,7 +116,7 @@ class Retriever:
             scored.append((s, i))
         scored.sort(reverse=True)
         out: list[Passage] = []
-        for s, i in diversify(scored, kw, k, w.per_article):
+        for s, i in interleave_sources(scored, kw, hints.sources, k, w.per_article, w.per_source):
             # A held-back chunk may outscore the one before it; report scores non-increasing, best first.
             out.append(self._passage(kw.meta[i], min(s, out[-1].score) if out else s))
         return out
@@ -144,3 +145,20 @@ def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int,
         if len(picked) >= k:
             break
     return (picked + held)[:k]
+
+
+def interleave_sources(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, named: set[str], k: int,
+                       per_article: int, per_source: int) -> list[tuple[float, int]]:
+    """A question that names several outlets needs evidence from each: their best chunks go first,
+    one outlet after another, then everything else in diversified order."""
+    present = sorted({kw.sources[i] for _, i in scored} & named)
+    if len(present) < 2 or per_source <= 0:
+        return diversify(scored, kw, k, per_article)
+    by_source = {n: [(s, i) for s, i in scored if kw.sources[i] == n] for n in present}
+    first: list[tuple[float, int]] = []
+    for r in range(per_source):
+        first += [by_source[n][r] for n in present if r < len(by_source[n])]
+    first.sort(reverse=True)
+    taken = {i for _, i in first}
+    rest = diversify([x for x in scored if x[1] not in taken], kw, k, per_article)
+    return (first + rest)[:k]

@@ -34,7 +34,7 @@ BUNDLED_YES = [
 ]
 BUNDLED_NO = ["What is the capital of Australia?", "Who won the 2018 football World Cup?", "How do I bake banana bread?",
               "What did the Mars rover discover about water on the planet?", "Which team won the Super Bowl?"]
-THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 17)]
+THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 21)]
 
 
 def supports(config: Config, questions: list[str]) -> list[float]:
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"min_support": t, **{k: round(v, 3) for k, v in rate.items()}})
     head = ("| min_support | MultiHop null refused | MultiHop answerable answered | bundled unanswerable refused "
             "| bundled answerable answered |\n|---:|---:|---:|---:|---:|\n")
-    table = head + "".join(f"| {r['min_support']:.2f} | {r['mh_null']:.3f} | {r['mh_answerable']:.3f} | "
+    table = head + "".join(f"| {r['min_support']:.3f} | {r['mh_null']:.3f} | {r['mh_answerable']:.3f} | "
                            f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
     print(table)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

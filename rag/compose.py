@@ -80,7 +80,7 @@ def support(evidence: list[Evidence]) -> float:
 
 def compose(question: str, passages: list[Passage], *, idf: Callable[[str], float],
             similar: Callable[[str, list[str]], list[float]], max_sentences: int = 3,
-            min_support: float = 0.45, context: str = "", avoid: str = "") -> Answer:
+            min_support: float = 0.2, context: str = "", avoid: str = "") -> Answer:
     """Pick the best-supported sentences, lead with the direct answer; refuse when support is too weak."""
     evidence = candidates(passages)
     score(question, evidence, idf, context=context, avoid=avoid)

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import statistics
 import sys
 import time
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=list(SYSTEMS), action="append", help="run only these systems")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="results folder")
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
     if not (args.data / "corpus.json").is_file():
         print(f"retrieval benchmark: no corpus.json in {args.data}", file=sys.stderr)
         return 2
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py" + (f" --limit {args.limit}" if args.limit else "")
+    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py " + " ".join(map(shlex.quote, args.argv))
     head = "| system | Hits@10 | Hits@4 | MRR@10 | fact recall@10 | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|---:|---:|\n"
     table = head + "".join(
         f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} | {r['fact_recall@10']:.3f} "

@@ -163,3 +163,11 @@ def compose_answer(question: str, passages: list[Passage], config: Config,
                      avoid=avoid)
     result.question = question
     return result
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words that carry meaning (kept for other engines: the same terms evidence scoring uses)."""
+    return set(keyword.terms(text))
+
+
+stem = keyword.stem

@@ -12,6 +12,9 @@ _offline.apply()  # before anything imports transformers, chromadb, gradio or ti
 
 from rag.errors import BadQuestion, RagError  # noqa: E402
 from rag.types import Answer, Article, Chunk, Citation, Passage  # noqa: E402
+# Load the rag.retrieve submodule first: importing it later would rebind `rag.retrieve` to the module and
+# break `from rag import retrieve` (the function below must win).
+import rag.retrieve as _retrieve_module  # noqa: E402,F401
 from rag.api import answer, retrieve  # noqa: E402
 
 __all__ = [

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag.config import Config
-from rag.followup import Turn, resolve
+from rag.followup import Turn, bot_turns, resolve, user_turns
 from rag.question import clean_question
 from rag.store import Store
 from rag.types import Answer, Passage
@@ -58,6 +58,10 @@ class Index:
         compose = get_engine(engine)
         question = clean_question(question)
         standalone = resolve(question, history)
+        if standalone != question and not bot_turns(history):
+            # Only questions were given: answer the last one again so the follow-up knows what was said.
+            earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine)
+            history = [*(history or []), {"role": "assistant", "content": earlier.text}]
         passages = self.retrieve(standalone, k, sources, since, until)
         result = compose(standalone, passages, self.config, history)
         result.question = question

@@ -1,131 +1,173 @@
-"""The extractive engine: answer with the retrieved articles' own best sentences, each cited `[n]`."""
+"""The extractive engine: answer with the retrieved articles' own sentences, each cited `[n]`.
+
+It leads with the exact words that answer a who / when / where / how-many question, reports both
+figures when the sources disagree, says the same wire copy once (citing every article that carries it),
+and refuses with `REFUSAL` when the best evidence scores below `min_support`.
+"""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
+from rag import keyword
 from rag.config import Config
-from rag.text import sentence_spans, words
+from rag.direct import Figure, direct_span, figures, related_figures
+from rag.evidence import Evidence, candidates, idf_from, new_names, normal, question_kind, score
+from rag.followup import Turn, split_resolved
 from rag.types import Answer, Citation, Passage
 
 REFUSAL = "The indexed articles do not contain an answer to this question."
 
-_STOP = set(
-    """a an the and or but if of to in on at by for with from as is are was were be been being do does did
-    what who whom whose which when where why how many much that this these those it its it's he she they them
-    their his her we you your i me my our us not no there here than then so such can could would should will
-    shall may might must have has had about into over under after before during between any all some each
-    say said says tell told according article articles report reported""".split()
-)
-_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z\-]+")
-_NUMBER = re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b", re.I)
-_DATE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|\d{4}|yesterday|today|last (?:week|month|year))\b", re.I)
+
+class _Citer:
+    """Numbers cited sentences in order of first use; the same sentence keeps its number."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._n: dict[tuple[str, int, int], int] = {}
+
+    def mark(self, e: Evidence) -> str:
+        key = (e.passage.article_id, e.start, e.end)
+        if key not in self._n:
+            p = e.passage
+            self._n[key] = n = len(self.citations) + 1
+            self.citations.append(Citation(n, p.article_id, p.title, p.source, p.published, p.url,
+                                           e.text, e.start, e.end, round(e.score, 4)))
+        return f"[{self._n[key]}]"
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper, enough to match refused/refusing/refuse."""
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed words that carry meaning (stop words removed)."""
-    return {stem(w) for w in words(text) if w not in _STOP and len(w) > 1}
-
-
-@dataclass
-class Evidence:
-    """A candidate sentence: where it is, and how well it answers."""
-
-    passage: Passage
-    start: int  # offsets into the article body
-    end: int
-    text: str
-    score: float = 0.0
-
-
-def candidates(passages: list[Passage]) -> list[Evidence]:
-    """Every sentence of the passages, with body offsets (passage.start + offset in the passage)."""
-    out: list[Evidence] = []
-    for p in passages:
-        for s, e in sentence_spans(p.text):
-            out.append(Evidence(p, p.start + s, p.start + e, p.text[s:e]))
-    return out
-
-
-def _type_bonus(question: str, sentence: str) -> float:
-    """Does the sentence hold the kind of thing asked for (a name, number, date)?"""
-    q = question.lower().split()
-    head = q[0] if q else ""
-    asked = content_terms(question)
-    if head in ("who", "which", "whom", "whose", "where"):
-        names = {m.lower() for m in _CAPITALISED.findall(sentence)[1:]} - {w for w in asked}
-        return min(len(names), 4) / 4
-    if "how many" in question.lower() or "how much" in question.lower():
-        return 1.0 if _NUMBER.search(sentence) else 0.0
-    if head == "when":
-        return 1.0 if _DATE.search(sentence) else 0.0
-    return 0.0
-
-
-def score(question: str, evidence: list[Evidence], embed) -> None:
-    """Score each sentence: meaning (cosine) + shared keywords + answer-type fit."""
-    if not evidence:
-        return
-    q_terms = content_terms(question)
-    vectors = np.asarray(embed.get_text_embedding_batch([e.text for e in evidence]))
-    q = np.asarray(embed.get_query_embedding(question))
-    cos = vectors @ q / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(q) + 1e-9)
-    for e, c in zip(evidence, cos):
-        overlap = len(q_terms & content_terms(e.text)) / len(q_terms) if q_terms else 0.0
-        e.score = float(0.55 * c + 0.35 * overlap + 0.10 * _type_bonus(question, e.text))
+def _groups(ranked: list[Evidence], floor: float, limit: int) -> list[list[Evidence]]:
+    """The best distinct statements; a sentence repeated word for word in other articles joins its group."""
+    groups: dict[str, list[Evidence]] = {}
+    for e in ranked:
+        if e.score < floor:
+            break
+        key = normal(e.text)
+        if key in groups:
+            if all(x.passage.article_id != e.passage.article_id for x in groups[key]):
+                groups[key].append(e)
+        elif len(groups) < limit and not any(_similar(key, k) for k in groups):
+            groups[key] = [e]
+    return list(groups.values())
 
 
 def _similar(a: str, b: str) -> bool:
-    wa, wb = set(words(a)), set(words(b))
+    wa, wb = set(a.split()), set(b.split())
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
 
 
-def compose(question: str, passages: list[Passage], embed, max_sentences: int = 3, min_support: float = 0.45) -> Answer:
-    """Pick the best-supported sentences; refuse when even the best one is too weak."""
+def _conflict(figs: list[Figure], citer: _Citer) -> str | None:
+    """ "The articles give different figures: seven (The Guardian [1]); nine (...)" when values differ."""
+    by_value: dict[float, list[Figure]] = {}
+    for f in figs:
+        by_value.setdefault(f.value, []).append(f)
+    if len(by_value) < 2:
+        return None
+    parts = []
+    for same in sorted(by_value.values(), key=lambda fs: -max(f.evidence.score for f in fs)):
+        word = same[0].evidence.text[same[0].start : same[0].end]
+        who = ", ".join(f"{f.evidence.passage.source or f.evidence.passage.title} {citer.mark(f.evidence)}" for f in same)
+        parts.append(f"{word} ({who})")
+    return "The articles give different figures: " + "; ".join(parts) + "."
+
+
+def support(evidence: list[Evidence]) -> float:
+    """How much of the question the best sentence (with its headline) holds: what refusal is decided on."""
+    return max((e.support for e in evidence), default=0.0)
+
+
+def compose(question: str, passages: list[Passage], *, idf: Callable[[str], float],
+            similar: Callable[[str, list[str]], list[float]], max_sentences: int = 3,
+            min_support: float = 0.2, context: str = "", avoid: str = "") -> Answer:
+    """Pick the best-supported sentences, lead with the direct answer; refuse when support is too weak."""
     evidence = candidates(passages)
-    score(question, evidence, embed)
+    score(question, evidence, idf, context=context, avoid=avoid)
     evidence.sort(key=lambda e: e.score, reverse=True)
-    if not evidence or evidence[0].score < min_support:
+    # Refuse when no sentence holds enough of the question's (IDF-weighted) words, whatever ranks first.
+    if support(evidence) < min_support:
         return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
 
-    floor = max(min_support, 0.85 * evidence[0].score)
-    groups: list[list[Evidence]] = []  # one group per statement; same wire sentence → one group
-    for e in evidence:
-        if e.score < floor:
-            break
-        twin = next((g for g in groups if " ".join(words(g[0].text)) == " ".join(words(e.text))), None)
-        if twin is not None:
-            if all(x.passage.article_id != e.passage.article_id for x in twin):
-                twin.append(e)
-            continue
-        if len(groups) < max_sentences and not any(_similar(g[0].text, e.text) for g in groups):
-            groups.append([e])
+    kind = question_kind(question)
+    citer = _Citer()
+    lead, conflict = "", False
+    if kind == "count":
+        # Figures that count the asked-for thing, from sentences that are about the question at all.
+        pool = [e for e in evidence[:30] if e.coverage > 0]
+        figs = related_figures(question, figures(question, evidence), figures(question, pool), similar)
+        lead = _conflict(figs, citer) or ""
+        conflict = bool(lead)
+        if not lead and figs:
+            f = max(figs, key=lambda f: f.evidence.score)
+            lead = f"{f.evidence.text[f.start : f.end]} {f.noun} {citer.mark(f.evidence)}"
+    elif kind in ("who", "when", "where"):
+        # Among the well-supported sentences, the one naming the most (new) things answers best.
+        best: tuple[int, Evidence, tuple[int, int]] | None = None
+        for e in evidence[:10]:
+            span = direct_span(kind, question, e.text) if e.score >= 0.75 * evidence[0].score else None
+            if span:
+                size = len(new_names(e.text[span[0] : span[1]], question)) if kind == "who" else 1
+                if best is None or size > best[0]:
+                    best = (size, e, span)
+        if best:
+            _, e, (s, t) = best
+            lead = f"{e.text[s:t]} {citer.mark(e)}"
 
-    citations: list[Citation] = []
-    parts: list[str] = []
-    for group in groups:
-        markers = ""
-        for e in group:
-            n = len(citations) + 1
-            p = e.passage
-            citations.append(Citation(n, p.article_id, p.title, p.source, p.published, p.url, e.text, e.start, e.end, round(e.score, 4)))
-            markers += f"[{n}]"
-        parts.append(f"{group[0].text} {markers}")
-    return Answer(question=question, text=" ".join(parts), refused=False, citations=citations)
+    groups = _groups(evidence, 0.8 * evidence[0].score, max_sentences)
+    # Sentences behind the lead come first in the evidence list, so the reader sees them in full
+    # (with their wire-copy twins from other articles).
+    first: list[list[Evidence]] = []
+    for c in list(citer.citations):
+        key = normal(c.text)
+        if all(normal(g[0].text) != key for g in first):
+            twins = [e for e in evidence if normal(e.text) == key]
+            lead_e = next(e for e in twins if (e.passage.article_id, e.start) == (c.article_id, c.start))
+            first.append([lead_e] + [e for e in twins if e.passage.article_id != c.article_id][:3])
+    seen = {normal(g[0].text) for g in first}
+    body = first + [g for g in groups if normal(g[0].text) not in seen]
+    parts = [f"{g[0].text} {''.join(citer.mark(e) for e in g)}" for g in body]
+    text = (f"{lead}\n\n" if lead else "") + " ".join(parts)
+    return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict)
 
 
-def compose_answer(question: str, passages: list[Passage], config: Config, history=None) -> Answer:
-    """The extractive engine as registered in `rag.engines` (history is already folded into `question`)."""
+@lru_cache(maxsize=4096)
+def _phrase_vector(phrase: str) -> tuple[float, ...]:
     from rag.models import embedder
 
-    return compose(question, passages, embedder(config.embed_batch), config.max_sentences, config.min_support)
+    return tuple(embedder().get_text_embedding(phrase))
+
+
+def phrase_similarity(target: str, phrases: list[str]) -> list[float]:
+    """Cosine similarity of short phrases (a few words each; cached, so repeats cost nothing)."""
+    t = np.asarray(_phrase_vector(target))
+    return [float(np.asarray(_phrase_vector(p)) @ t) for p in phrases]
+
+
+def _idf(config: Config, passages: list[Passage]) -> Callable[[str], float]:
+    """IDF from the keyword index of this store (loaded by retrieval), else from the passages."""
+    kw = keyword.current(config.home)
+    if kw is not None and kw.meta:
+        return idf_from(kw.df, len(kw.meta))
+    docs = [set(keyword.terms(p.text)) for p in passages]
+    return idf_from(lambda t: sum(t in d for d in docs), len(docs))
+
+
+def compose_answer(question: str, passages: list[Passage], config: Config,
+                   history: Sequence[Turn] | None = None) -> Answer:
+    """The extractive engine as registered in `rag.engines`; `question` may be a resolved follow-up."""
+    own, context, earlier = split_resolved(question, history)
+    avoid = normal(" ".join(earlier))
+    result = compose(own, passages, idf=_idf(config, passages), similar=phrase_similarity,
+                     max_sentences=config.max_sentences, min_support=config.min_support, context=context,
+                     avoid=avoid)
+    result.question = question
+    return result
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words that carry meaning (kept for other engines: the same terms evidence scoring uses)."""
+    return set(keyword.terms(text))
+
+
+stem = keyword.stem

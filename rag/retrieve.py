@@ -1,69 +1,164 @@
-"""Retrieval: the question's nearest chunks in Chroma (through llama-index), as `Passage`s, best first."""
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25) over the same chunks, fused, steered by the question's
+outlets and dates, and diversified so that no single article fills every slot."""
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from rag import keyword
 from rag.config import Config
+from rag.hints import question_hints
 from rag.store import Store
 from rag.types import Passage
 
 
-def _filters(sources: list[str] | None, since: date | None, until: date | None) -> Any:
-    """llama-index metadata filters for outlet and publication-date restrictions (None if no filter)."""
-    from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
+@dataclass(frozen=True)
+class Weights:
+    """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
 
-    parts: list[MetadataFilter] = []
+    dense: float = 0.35  # weight of the cosine similarity
+    keyword: float = 0.65  # weight of BM25 / best BM25 of this question
+    source: float = 0.3  # bonus when the chunk's outlet is named in the question
+    day: float = 0.2  # bonus when its publication day is mentioned in the question
+    pool: int = 100  # candidates taken from each retriever
+    per_article: int = 3  # at most this many chunks of one article before the others had their turn
+    per_source: int = 2  # when 2+ outlets are named: each one's best chunks first, round robin
+
+
+def chroma_where(sources: list[str] | None, since: date | None, until: date | None) -> dict[str, Any] | None:
+    """Chroma `where` for outlet and publication-date restrictions (None if no filter)."""
+    parts: list[dict[str, Any]] = []
     if sources:
-        parts.append(MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN))
+        parts.append({"source": {"$in": list(sources)}})
     if since:
-        parts.append(MetadataFilter(key="published_day", value=int(since.strftime("%Y%m%d")), operator=FilterOperator.GTE))
+        parts.append({"published_day": {"$gte": int(since.strftime("%Y%m%d"))}})
     if until:
-        parts.append(MetadataFilter(key="published_day", value=int(until.strftime("%Y%m%d")), operator=FilterOperator.LTE))
-    return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
+        parts.append({"published_day": {"$lte": int(until.strftime("%Y%m%d"))}})
+    return None if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-def to_passage(node: Any, score: float) -> Passage:
-    """A llama-index node + score → Passage (metadata written by `rag.store.chunk_metadata`)."""
-    m = node.metadata
-    return Passage(
-        text=node.get_content(),
-        article_id=m["article_id"],
-        title=m.get("title", ""),
-        source=m.get("source") or None,
-        published=m.get("published") or None,
-        start=int(m["start"]),
-        end=int(m["end"]),
-        score=float(score),
-        url=m.get("url") or None,
-        chunk_id=node.node_id,
-    )
+def _mask(kw: keyword.KeywordIndex, sources: list[str] | None, since: date | None, until: date | None) -> np.ndarray:
+    """Which keyword rows pass the same filters as `chroma_where`."""
+    ok = np.ones(len(kw.meta), dtype=bool)
+    if sources:
+        ok &= np.isin(kw.sources, [s.lower() for s in sources])
+    if since:
+        ok &= kw.days >= int(since.strftime("%Y%m%d"))
+    if until:
+        ok &= (kw.days <= int(until.strftime("%Y%m%d"))) & (kw.days > 0)
+    return ok
 
 
 class Retriever:
-    """Dense retrieval over one store; build once, call many times."""
+    """Hybrid retrieval over one store; build once, call many times (the models and BM25 stay loaded)."""
 
-    def __init__(self, store: Store, config: Config | None = None) -> None:
+    def __init__(self, store: Store, config: Config | None = None, weights: Weights | None = None) -> None:
         self.store = store
         self.config = config or store.config
+        self.weights = weights or Weights()
+        self._sources: list[str] | None = None
+        self._generation = -1
 
-    def retrieve(
-        self,
-        question: str,
-        k: int | None = None,
-        sources: list[str] | None = None,
-        since: date | None = None,
-        until: date | None = None,
-    ) -> list[Passage]:
-        """Top-k passages for `question`; scores are cosine similarities in [-1, 1]."""
-        from llama_index.core import VectorStoreIndex
+    def _known_sources(self, kw: keyword.KeywordIndex) -> list[str]:
+        if self._generation != kw.generation:
+            self._sources = sorted({m["source"] for m in kw.meta if m["source"]})
+            self._generation = kw.generation
+        return self._sources or []
 
+    def _embed(self, question: str) -> np.ndarray:
         from rag.models import embedder
 
+        return np.asarray(embedder(self.config.embed_batch).get_query_embedding(question), dtype=np.float32)
+
+    def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
+                 since: date | None = None, until: date | None = None) -> list[Passage]:
+        """Top-k passages for `question`, best first; `score` is the fused score (higher is better)."""
         k = k or self.config.top_k
-        index = VectorStoreIndex.from_vector_store(self.store.vector_store, embed_model=embedder(self.config.embed_batch))
-        retriever = index.as_retriever(similarity_top_k=k, filters=_filters(sources, since, until))
-        hits = retriever.retrieve(question)
-        # ChromaVectorStore reports exp(-cosine distance); turn it back into a cosine similarity.
-        return [to_passage(h.node, 1.0 + math.log(max(h.score or 1e-9, 1e-9))) for h in hits]
+        w = self.weights
+        kw = keyword.load(self.store)
+        if not kw.meta:
+            return []
+        row_of = {m["chunk_id"]: i for i, m in enumerate(kw.meta)}
+
+        # Keyword side: BM25 over every chunk, restricted by the filters.
+        bm = kw.scores(question)
+        bm[~_mask(kw, sources, since, until)] = 0.0
+        top_bm = np.argsort(-bm)[: w.pool]
+        top_bm = top_bm[bm[top_bm] > 0]
+
+        # Dense side: Chroma's nearest chunks under the same filters; cosine = 1 - distance.
+        q = self._embed(question)
+        n = min(w.pool, len(kw.meta))
+        res = self.store.collection.query(query_embeddings=[q.tolist()], n_results=n,
+                                          where=chroma_where(sources, since, until), include=["distances"])
+        dense = {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
+        missing = [kw.meta[i]["chunk_id"] for i in top_bm if kw.meta[i]["chunk_id"] not in dense]
+        if missing:  # keyword-only candidates: fetch their vectors so every candidate has both scores
+            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            for cid, vec in zip(got["ids"], got["embeddings"]):
+                dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
+
+        hints = question_hints(question, self._known_sources(kw))
+        best_bm = float(bm.max()) or 1.0
+        scored: list[tuple[float, int]] = []
+        for cid, cos in dense.items():
+            i = row_of.get(cid)
+            if i is None:
+                continue
+            s = w.dense * cos + w.keyword * float(bm[i]) / best_bm
+            if kw.sources[i] in hints.sources:
+                s += w.source
+            if kw.days[i] in hints.days:
+                s += w.day
+            scored.append((s, i))
+        scored.sort(reverse=True)
+        out: list[Passage] = []
+        for s, i in interleave_sources(scored, kw, hints.sources, k, w.per_article, w.per_source):
+            # A held-back chunk may outscore the one before it; report scores non-increasing, best first.
+            out.append(self._passage(kw.meta[i], min(s, out[-1].score) if out else s))
+        return out
+
+    def _passage(self, m: dict[str, Any], score: float) -> Passage:
+        body = self.store.body(m["article_id"]) or ""
+        return Passage(
+            text=body[m["start"] : m["end"]], article_id=m["article_id"], title=m["title"] or "",
+            source=m["source"] or None, published=m["published"] or None, start=int(m["start"]),
+            end=int(m["end"]), score=round(float(score), 4), url=m["url"] or None, chunk_id=m["chunk_id"],
+        )
+
+
+def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int) -> list[tuple[float, int]]:
+    """Best first, but an article's chunks beyond `per_article` wait until other articles had their turn."""
+    picked: list[tuple[float, int]] = []
+    held: list[tuple[float, int]] = []
+    count: dict[str, int] = {}
+    for s, i in scored:
+        a = kw.meta[i]["article_id"]
+        if count.get(a, 0) < per_article:
+            picked.append((s, i))
+            count[a] = count.get(a, 0) + 1
+        else:
+            held.append((s, i))
+        if len(picked) >= k:
+            break
+    return (picked + held)[:k]
+
+
+def interleave_sources(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, named: set[str], k: int,
+                       per_article: int, per_source: int) -> list[tuple[float, int]]:
+    """A question that names several outlets needs evidence from each: their best chunks go first,
+    one outlet after another, then everything else in diversified order."""
+    present = sorted({kw.sources[i] for _, i in scored} & named)
+    if len(present) < 2 or per_source <= 0:
+        return diversify(scored, kw, k, per_article)
+    by_source = {n: [(s, i) for s, i in scored if kw.sources[i] == n] for n in present}
+    first: list[tuple[float, int]] = []
+    for r in range(per_source):
+        first += [by_source[n][r] for n in present if r < len(by_source[n])]
+    first.sort(reverse=True)
+    taken = {i for _, i in first}
+    rest = diversify([x for x in scored if x[1] not in taken], kw, k, per_article)
+    return (first + rest)[:k]

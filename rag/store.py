@@ -166,6 +166,10 @@ class Store:
                     for a, h, c, _ in items
                 ],
             )
+        # Keyword index (issue 3): the same chunks' BM25 terms, written together with Chroma.
+        from rag.keyword import record_chunks
+
+        record_chunks(self, items)
 
     def set_info(self, key: str, value: Any) -> None:
         with self._lock, self._db:

@@ -83,6 +83,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Passage] = field(default_factory=list)  # closest passages, shown when refusing
     engine: str = "extractive"
+    conflict: bool = False  # the cited sources disagree on the figure asked for (each is cited)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,4 +93,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],
             "engine": self.engine,
+            "conflict": self.conflict,
         }

@@ -1,0 +1,91 @@
+"""Calibrate `min_support` (refusal threshold) on dev data: MultiHop-RAG dev null queries (unanswerable)
+vs dev answerable queries, plus the bundled-article questions of the tests.
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py
+
+Uses the MultiHop-RAG index cached by benchmarks/retrieval.py (--cache). Prints, for each threshold, the
+share of unanswerable questions refused and of answerable ones answered; writes results/refusal.md + .json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import rag  # noqa: E402,F401
+from rag.config import Config  # noqa: E402
+
+DATA = ROOT.parent.parent / "shared" / "bench-data" / "multihop-rag"
+# Bundled-article questions (tests/test_answer.py, tests/test_answers_newsroom.py): answerable, then not.
+BUNDLED_YES = [
+    "Who refused to sign the statement?", "When will Antony Blinken hold trilateral talks in Hawaii?",
+    "Where will Blinken hold trilateral talks with South Korea and Japan?",
+    "How many weapons tests did North Korea conduct in January?",
+    "What did Zhang Jun say the key to easing tensions with North Korea was?",
+    "Which countries released a joint statement condemning the North's tests?",
+    "Why did North Korea send congratulations to China?",
+]
+BUNDLED_NO = ["What is the capital of Australia?", "Who won the 2018 football World Cup?", "How do I bake banana bread?",
+              "What did the Mars rover discover about water on the planet?", "Which team won the Super Bowl?"]
+THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 21)]
+
+
+def supports(config: Config, questions: list[str]) -> list[float]:
+    """Best-sentence support of each question over what the answerer retrieves."""
+    from rag.api import get_index
+    from rag.compose import _idf, support
+    from rag.evidence import candidates, score
+
+    idx = get_index(config)
+    out = []
+    for q in questions:
+        passages = idx.retrieve(q)
+        ev = candidates(passages)
+        score(q, ev, _idf(config, passages))
+        out.append(support(ev))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/issue3"))
+    parser.add_argument("--bundled-home", type=Path, default=Path("/tmp/issue3/small_home"))
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    queries = json.loads((args.data / "MultiHopRAG.json").read_text())
+    dev = [q for i, q in enumerate(queries) if i % 5 != 0]
+    null = [q["query"] for q in dev if q["question_type"] == "null_query"]
+    answerable = [q["query"] for q in dev if q["question_type"] != "null_query"][: len(null)]
+    mh = Config.load(home=args.cache / "mh_home")
+    small = Config.load(home=args.bundled_home, articles_dir=ROOT / "articles")
+    s = {"mh_null": supports(mh, null), "mh_answerable": supports(mh, answerable),
+         "bundled_no": supports(small, BUNDLED_NO), "bundled_yes": supports(small, BUNDLED_YES)}
+    rows = []
+    for t in THRESHOLDS:
+        rate = {k: sum((x < t) if k.endswith(("null", "no")) else (x >= t) for x in v) / len(v) for k, v in s.items()}
+        rows.append({"min_support": t, **{k: round(v, 3) for k, v in rate.items()}})
+    head = ("| min_support | MultiHop null refused | MultiHop answerable answered | bundled unanswerable refused "
+            "| bundled answerable answered |\n|---:|---:|---:|---:|---:|\n")
+    table = head + "".join(f"| {r['min_support']:.3f} | {r['mh_null']:.3f} | {r['mh_answerable']:.3f} | "
+                           f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
+    print(table)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py"
+    note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{when}, `{command}`\n\n{note}\n\n{table}")
+    (args.out / "refusal.json").write_text(json.dumps({"date": when, "command": command, "note": note, "rows": rows,
+                                                       "supports": s}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

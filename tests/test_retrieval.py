@@ -1,0 +1,90 @@
+"""Hybrid retrieval: the keyword index kept with Chroma (persisted, rebuilt, updated), filters,
+question hints and diversification."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import numpy as np
+
+from rag import keyword, retrieve
+from rag.config import Config
+from rag.hints import question_hints
+from rag.retrieve import Retriever, diversify
+from rag.store import Store
+
+
+def test_keyword_index_is_written_with_chroma(config):
+    store = Store(config)
+    kw = keyword.load(store)
+    assert len(kw.meta) == store.chunk_count() > 0
+    assert (config.home / "keyword.sqlite").is_file() and (config.home / "keyword" / "generation.json").is_file()
+    assert {m["source"] for m in kw.meta} == {"The Guardian", "The Independent"}
+
+
+def test_keyword_index_is_rebuilt_from_chroma_when_missing(config, tmp_path):
+    home = tmp_path / "copy"
+    shutil.copytree(config.home, home)
+    (home / "keyword.sqlite").unlink()
+    shutil.rmtree(home / "keyword")
+    cfg = Config.load(home=home, articles_dir=config.articles_dir)
+    store = Store(cfg)
+    kw = keyword.load(store)
+    assert len(kw.meta) == store.chunk_count()
+    q = "Who refused to sign the statement?"
+    assert [p.chunk_id for p in Retriever(store).retrieve(q)] == [p.chunk_id for p in retrieve(q, config=config)]
+
+
+def test_new_articles_are_searchable_by_keyword(config, tmp_path):
+    from index.pipeline import index_paths
+
+    home = tmp_path / "copy"
+    shutil.copytree(config.home, home)
+    cfg = Config.load(home=home, articles_dir=config.articles_dir)
+    before = keyword.load(Store(cfg)).generation
+    doc = tmp_path / "new.txt"
+    doc.write_text("Zorblax harvest report\n\nThe Zorblax cooperative harvested 4,200 tonnes of quinoa in Oruro this spring, "
+                   "its chair told the regional assembly on Monday.\n")
+    assert index_paths([doc], cfg, progress=False).added == 1
+    kw = keyword.load(Store(cfg))
+    assert kw.generation > before and len(kw.meta) == Store(cfg).chunk_count()
+    top = Retriever(Store(cfg)).retrieve("How much quinoa did the Zorblax cooperative harvest?", k=3)
+    assert "Zorblax" in top[0].text
+
+
+def test_filters_restrict_both_retrievers(config):
+    only = retrieve("missile launches in January", k=10, sources=["The Independent"], config=config)
+    assert only and all(p.source == "The Independent" for p in only)
+    assert retrieve("missile launches", k=5, since=date(2031, 1, 1), config=config) == []
+
+
+def test_scores_are_best_first_and_passages_are_body_slices(config):
+    store = Store(config)
+    passages = retrieve("How many weapons tests did North Korea carry out in January?", k=10, config=config)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        assert store.body(p.article_id)[p.start : p.end] == p.text
+
+
+def test_question_hints_find_outlets_and_days():
+    known = ["The Verge", "TechCrunch", "The Independent - Sports", "The Independent - Travel", "Fortune"]
+    h = question_hints("As reported by The Verge and TechCrunch on October 7, 2023, who ...?", known)
+    assert h.sources == {"the verge", "techcrunch"} and h.days == {20231007}
+    assert question_hints("Did The Independent say ...?", known).sources == {"the independent - sports", "the independent - travel"}
+    assert question_hints("What did 'The Independent - Travel' report?", known).sources == {"the independent - travel"}
+
+
+def test_diversify_lets_other_articles_in():
+    class KW:
+        meta = [{"article_id": a} for a in "AAAAB"]
+
+    scored = [(0.9, 0), (0.8, 1), (0.7, 2), (0.6, 3), (0.5, 4)]
+    picked = diversify(scored, KW(), k=4, per_article=2)
+    assert [i for _, i in picked] == [0, 1, 4, 2]
+
+
+def test_keyword_scores_match_terms(config):
+    kw = keyword.load(Store(config))
+    s = kw.scores("Gabon Ghana Kenya")
+    assert s.max() > 0 and np.count_nonzero(s) >= 1
+    assert kw.scores("zzzz qqqq").max() == 0

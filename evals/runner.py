@@ -96,6 +96,11 @@ def run_suite(cases: list[GoldCase], config: Config, engine: str | None = None, 
     get_engine(engine)  # unknown or unavailable engine: one clear error before any work
     store = Store(config)
     t0 = time.perf_counter()
+    if cases:  # warm up (index on first use, load models) so the first case's latency is not the start-up cost
+        try:
+            _ask(cases[0].question, [], engine, config)
+        except Exception:
+            pass  # the case itself will record the error
     results = [run_case(c, config, engine, k)
                for c in tqdm(cases, desc="eval", unit="case", disable=not progress, file=sys.stderr)]
     run = Run(results, engine or DEFAULT_ENGINE, k, gold, store.body)

@@ -8,17 +8,16 @@ from evals.metrics import MetricResult, mean
 
 
 def configured_llm(config: Any) -> Any | None:
-    """A llama-index LLM if the project's LLM engine module provides one here, else None (metric skipped)."""
-    try:
-        module = importlib.import_module("rag.llm")
-    except Exception:  # not installed / not built: the judge is optional by design
-        return None
-    for name in ("get_llm", "load_llm", "llm"):
-        factory = getattr(module, name, None)
+    """The project's llama-index LLM (`rag.llm_client.get_llm`) when one is configured here, else None."""
+    for module_name in ("rag.llm_client", "rag.llm"):
+        try:
+            factory = getattr(importlib.import_module(module_name), "get_llm", None)
+        except Exception:  # not installed / not built: the judge is optional by design
+            continue
         if callable(factory):
             try:
                 return factory(config)
-            except Exception:
+            except Exception:  # e.g. no RAG_LLM_URL / model file: skip the judge, say so in the report
                 return None
     return None
 

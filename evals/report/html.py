@@ -47,20 +47,24 @@ def _case_row(c: dict[str, Any]) -> str:
 def render(data: dict[str, Any]) -> str:
     """The whole page as one string (no external files, scripts or fonts)."""
     values = flat_metrics(data)
+    lower_better = {c["metric"] for c in data["checks"] if c["bound"] == "max"}
     floors = {c["metric"]: c["limit"] for c in data["checks"] if c["bound"] == "min"}
     cases = sorted(data["cases"], key=lambda c: (c["passed"], c["id"]))  # failures first
     n_pass = sum(c["passed"] for c in cases)
     checks = "".join(f"<li class={'' if c['ok'] else 'why'}>{escape(c['message'])}</li>" for c in data["checks"])
     latencies = [c["latency_s"] for c in data["cases"] if c["answer"] is not None]
+    tags = "".join(f"<tr><td>{escape(t)}</td><td>{r['passed']}/{r['cases']}</td></tr>"
+                   for t, r in data.get("by_tag", {}).items())
     gate = "<span class='badge pass'>GATE PASS</span>" if data["passed"] else "<span class='badge fail'>GATE FAIL</span>"
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
 <title>rag eval: {escape(data['engine'])}</title><style>{_CSS}</style></head><body>
 <h1>rag eval — {escape(data['engine'])} engine {gate}</h1>
 <div class=muted>gold set <code>{escape(data['gold'])}</code> · {len(cases)} cases, {n_pass} pass,
 {len(cases) - n_pass} fail · k={data['k']} · {escape(data['started'])} · {data['seconds']:.0f} s</div>
-<div class=grid><div class=card><b>Metrics</b> (0–1, higher is better)<br>{metric_bars(values, floors)}</div>
+<div class=grid><div class=card><b>Metrics</b> (0–1; higher is better unless marked ↓)<br>{metric_bars(values, floors, lower_better)}</div>
 <div class=card><b>Latency</b> (per answer)<br>{histogram(latencies)}</div>
-<div class=card><b>Thresholds</b> (evals/thresholds.toml)<ul>{checks}</ul></div></div>
+<div class=card><b>Thresholds</b> (evals/thresholds.toml)<ul>{checks}</ul></div>
+<div class=card><b>Pass rate by tag</b><table>{tags}</table></div></div>
 <table><thead><tr><th>case</th><th>question</th><th>answer and cited passages</th><th>scores</th></tr></thead>
 <tbody>{''.join(_case_row(c) for c in cases)}</tbody></table>
 </body></html>

@@ -34,8 +34,20 @@ def build(run: Run, metrics: list[MetricResult], checks: list[Check]) -> dict[st
         "checks": [{"metric": x.metric, "bound": x.bound, "limit": x.limit, "value": x.value, "ok": x.ok,
                     "message": x.message()} for x in checks],
         "passed": all(x.ok for x in checks),
+        "by_tag": by_tag(cases),
         "cases": cases,
     }
+
+
+def by_tag(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Cases and passes per tag (e.g. how the disagreement or multi-turn questions fare)."""
+    out: dict[str, dict[str, int]] = {}
+    for c in cases:
+        for tag in c["tags"]:
+            row = out.setdefault(tag, {"cases": 0, "passed": 0})
+            row["cases"] += 1
+            row["passed"] += c["passed"]
+    return dict(sorted(out.items()))
 
 
 def write(data: dict[str, Any], path: str | Path) -> None:

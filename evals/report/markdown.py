@@ -32,6 +32,8 @@ def render(data: dict[str, Any]) -> str:
     skipped = [f"{n}: {m['skipped']}" for n, m in data["metrics"].items() if m["skipped"]]
     if skipped:
         lines += ["", "Skipped: " + "; ".join(skipped)]
+    lines += ["", "| tag | cases | pass |", "|---|---:|---:|"]
+    lines += [f"| {tag} | {row['cases']} | {row['passed']} |" for tag, row in data.get("by_tag", {}).items()]
     failing = [c for c in cases if not c["passed"]]
     if failing:
         lines += ["", f"## Failing cases ({len(failing)})", ""]

@@ -4,8 +4,9 @@ from __future__ import annotations
 from html import escape
 
 
-def metric_bars(values: dict[str, float | None], floors: dict[str, float], width: int = 560) -> str:
-    """Horizontal bars for 0..1 metrics with a tick at each floor; red when below it."""
+def metric_bars(values: dict[str, float | None], floors: dict[str, float], lower_better: set[str] = frozenset(),
+                width: int = 560) -> str:
+    """Horizontal bars for 0..1 metrics with a tick at each floor; red when below it; ↓ marks lower-is-better."""
     rows = [(k, v) for k, v in values.items() if v is not None and 0.0 <= v <= 1.0]
     label_w, bar_w, row_h = 230, width - 230 - 50, 22
     height = row_h * len(rows) + 24
@@ -15,7 +16,7 @@ def metric_bars(values: dict[str, float | None], floors: dict[str, float], width
         y = 4 + i * row_h
         floor = floors.get(name)
         colour = "#c0392b" if floor is not None and v < floor else "#2e86c1"
-        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(name)}</text>')
+        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(name)}{" ↓" if name in lower_better else ""}</text>')
         out.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="14" fill="#eef2f5"/>')
         out.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * v:.1f}" height="14" fill="{colour}"/>')
         if floor is not None:

@@ -86,12 +86,13 @@ def _gold(args: argparse.Namespace, config: Config) -> int:
         if problems:
             return _bad(f"{gold}: {len(problems)} evidence problem(s), first: {problems[0]}")
     judge = configured_llm(config) if args.judge else None
-    run = run_suite(cases, config, args.engine, args.k or 3, str(gold), progress=not args.no_progress)
+    shown = gold.resolve().relative_to(Path.cwd()) if gold.resolve().is_relative_to(Path.cwd()) else gold
+    run = run_suite(cases, config, args.engine, args.k or 3, str(shown), progress=not args.no_progress)
     metrics = compute_all(run, judge)
     checks = check(metrics, thresholds)
 
     failing = [r for r in run.results if failures(r)]
-    print(f"rag eval: {len(cases)} cases from {gold}, engine {run.engine}, {len(cases) - len(failing)} pass, "
+    print(f"rag eval: {len(cases)} cases from {shown}, engine {run.engine}, {len(cases) - len(failing)} pass, "
           f"{len(failing)} fail ({run.seconds:.0f} s)")
     for m in metrics:
         if m.skipped:

@@ -94,6 +94,9 @@ def run_multihop(args: argparse.Namespace, config: Config) -> int:
     if not args.data:
         raise RagError("multihop needs --data DIR (the MultiHop-RAG folder)")
     data = Path(args.data)
+    if args.split != "dev":
+        print(f"rag eval multihop: the {args.split} split includes held-out queries (i % 5 == 0): "
+              "report these numbers, never choose parameters with them", file=sys.stderr)
     queries = load_queries(data, args.split)[: args.limit] if args.limit else load_queries(data, args.split)
     cache = Path(args.cache) if args.cache else Path(config.home) / "eval-multihop"
     cfg = multihop_config(config, cache)

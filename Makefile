@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install run test test-fast clean
+.PHONY: install run test test-fast eval eval-report clean
 
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: install  ## the full test suite (what CI runs)
 
 test-fast: install  ## skip slow, browser and server tests
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not server"
+
+eval: install  ## run the bundled gold set; exits non-zero below evals/thresholds.toml
+	$(BIN)/rag --home reports/index eval
+
+eval-report: install  ## the same, plus JSON/Markdown/HTML/JUnit reports in reports/eval/
+	$(BIN)/rag --home reports/index eval --report reports/eval
 
 clean:
 	rm -rf .rag .pytest_cache

@@ -1,0 +1,111 @@
+"""`rag eval`: run a gold set (or MultiHop-RAG) against an index and engine, report, and gate on thresholds."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag.config import Config
+
+HELP = "evaluate answers on a gold set and fail below the thresholds"
+DESCRIPTION = (
+    "Run a gold set (default: the bundled one) through `rag.answer` and score answer correctness, citation "
+    "support and validity, refusals, retrieval and latency. Exits 1 when a metric is below its threshold in "
+    "evals/thresholds.toml (the message names the metric and the gap), 2 for bad input. "
+    "`rag eval multihop --data DIR` scores the MultiHop-RAG benchmark instead; "
+    "`rag eval --compare A.json B.json` shows what got better and worse between two reports."
+)
+EXIT_GATE = 1
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("suite", nargs="?", default="gold", choices=["gold", "multihop"],
+                   help="gold (default): a hand-written gold set; multihop: the MultiHop-RAG benchmark")
+    p.add_argument("--gold", help="gold set JSONL (default: evals/gold/bundled.jsonl)")
+    p.add_argument("--engine", help="answer engine (rag.engines.ENGINES; default extractive)")
+    p.add_argument("--report", metavar="DIR", help="write report.json, report.md, report.html and junit.xml here")
+    p.add_argument("--thresholds", help="thresholds TOML (default: evals/thresholds.toml)")
+    p.add_argument("-k", type=int, default=None, help="passages retrieved for Hit@k/MRR (default 3; multihop 10)")
+    p.add_argument("--articles", help="folder the gold evidence refers to (default: the configured articles_dir)")
+    p.add_argument("--judge", action="store_true", help="also run the LLM judge when an LLM is configured")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two JSON reports and exit")
+    m = p.add_argument_group("multihop")
+    m.add_argument("--data", help="MultiHop-RAG folder (corpus.json + MultiHopRAG.json)")
+    m.add_argument("--split", default="dev", choices=["dev", "test", "all"],
+                   help="dev: query index i %% 5 != 0 (tune here); test: i %% 5 == 0 (held out)")
+    m.add_argument("--cache", help="where the MultiHop-RAG index is built once (default: $RAG_HOME/eval-multihop)")
+    m.add_argument("--limit", type=int, default=None, help="score only the first N queries of the split")
+    m.add_argument("--answers", type=int, default=200,
+                   help="answer at most N entity questions for answer accuracy (0: skip; default 200)")
+
+
+def _bad(message: str) -> int:
+    print(f"rag eval: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from rag.errors import RagError
+
+    try:
+        if args.compare:
+            return _compare(*args.compare)
+        if args.suite == "multihop":
+            from evals.multihop import run_multihop
+
+            return run_multihop(args, config)
+        return _gold(args, config)
+    except RagError as exc:
+        return _bad(str(exc))
+
+
+def _compare(a_path: str, b_path: str) -> int:
+    from evals.report.compare import compare
+    from evals.report.json_report import read
+
+    print(compare(read(a_path), read(b_path)))
+    return 0
+
+
+def _gold(args: argparse.Namespace, config: Config) -> int:
+    from evals.gold import BUNDLED, evidence_problems, load_gold
+    from evals.metrics import compute_all
+    from evals.metrics.llm_judge import configured_llm
+    from evals.report import write_all
+    from evals.report.markdown import fmt
+    from evals.runner import failures, run_suite
+    from evals.thresholds import DEFAULT, check, load_thresholds
+
+    gold = Path(args.gold) if args.gold else BUNDLED
+    cases = load_gold(gold)
+    thresholds = load_thresholds(args.thresholds or DEFAULT)
+    articles = Path(args.articles or config.articles_dir)
+    if articles.is_dir():  # gold evidence must be verbatim in its article, or every support score is wrong
+        problems = evidence_problems(cases, articles)
+        if problems:
+            return _bad(f"{gold}: {len(problems)} evidence problem(s), first: {problems[0]}")
+    judge = configured_llm(config) if args.judge else None
+    shown = gold.resolve().relative_to(Path.cwd()) if gold.resolve().is_relative_to(Path.cwd()) else gold
+    run = run_suite(cases, config, args.engine, args.k or 3, str(shown), progress=not args.no_progress)
+    metrics = compute_all(run, judge)
+    checks = check(metrics, thresholds)
+
+    failing = [r for r in run.results if failures(r)]
+    print(f"rag eval: {len(cases)} cases from {shown}, engine {run.engine}, {len(cases) - len(failing)} pass, "
+          f"{len(failing)} fail ({run.seconds:.0f} s)")
+    for m in metrics:
+        if m.skipped:
+            print(f"  {m.name}: skipped ({m.skipped})")
+        for name, value in m.flat().items():
+            print(f"  {name:38} {fmt(value)}")
+    if args.report:
+        paths = write_all(run, metrics, checks, args.report)
+        print("reports: " + ", ".join(str(p) for p in paths.values()))
+    bad = [c for c in checks if not c.ok]
+    for c in bad:
+        print(f"rag eval: FAIL {c.message()}", file=sys.stderr)
+    if bad:
+        return EXIT_GATE
+    print(f"rag eval: all {len(checks)} thresholds met")
+    return 0

@@ -21,7 +21,7 @@ class Config:
     chunk_tokens: int = 256  # chunk size in tiktoken (cl100k) tokens
     top_k: int = 10  # passages retrieved per question
     max_sentences: int = 3  # evidence sentences in an extractive answer
-    min_support: float = 0.2  # share of the question the best sentence must hold (benchmarks/refusal.py)
+    min_support: float = 0.225  # share of the question the best sentence must hold (benchmarks/refusal.py)
     embed_batch: int = 64
 
     @classmethod

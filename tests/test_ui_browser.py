@@ -87,7 +87,7 @@ def test_ask_click_marker_and_see_highlighted_sentence(page, ui_config):
     assert all(country in text for country in SEVEN), text
     expected = answer(QUESTION, config=ui_config).citations[0]
     card = page.locator("#src-0-1")
-    bot.locator('a[href="#src-0-1"]').click()
+    bot.locator('a[href="#src-0-1"]').first.click()
     page.wait_for_function("() => document.querySelector('#src-0-1').classList.contains('rag-selected')")
     assert card.is_visible()
     assert card.locator("mark").inner_text() == expected.text

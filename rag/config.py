@@ -23,6 +23,8 @@ class Config:
     max_sentences: int = 3  # evidence sentences in an extractive answer
     min_support: float = 0.45  # evidence score below which the answer is refused
     embed_batch: int = 64
+    embed_precision: str = "fp32"  # fp32 | int8 (dynamic quantization of MiniLM's Linear layers)
+    json_fields: str = ""  # extra JSON record keys, e.g. "body=story,title=hed|headline"
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> "Config":

@@ -237,7 +237,16 @@ class Store:
         orphans = [a for a in in_chroma if a not in known]
         if orphans:
             problems.append(f"{len(orphans)} article id(s) have chunks in Chroma but no SQLite row: {', '.join(orphans[:5])}")
-        return problems
+        return problems + self._keyword_problems()
+
+    def _keyword_problems(self) -> list[str]:
+        """Hook for the keyword index: `rag.keyword.check(store) -> list[str]`, if that module offers it."""
+        try:
+            from rag import keyword  # type: ignore[attr-defined]
+        except ImportError:
+            return []
+        check = getattr(keyword, "check", None)
+        return list(check(self)) if callable(check) else []
 
     def disk_bytes(self) -> int | None:
         """Bytes under `home` (Chroma + SQLite), or None when the vectors live on a server."""

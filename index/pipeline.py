@@ -56,12 +56,16 @@ def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fiel
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        files.add(str(item.resolve()))
-        for r in read_file(item, fields):
+        results = read_file(item, fields)
+        for r in results:
             if isinstance(r, Skipped):
                 report.skipped.append(r)
             else:
                 articles.setdefault(r.article_id, r)
+        if any(isinstance(r, Article) for r in results):
+            # Only a file that read cleanly can prove an article left it: a file broken mid-edit
+            # must not make --prune delete everything it held.
+            files.add(str(item.resolve()))
     return list(articles.values()), files
 
 

@@ -72,6 +72,10 @@ def test_unchanged_changed_and_prune(docs, empty_config, monkeypatch):
     assert store.check() == []
     assert store.chunk_count() == sum(len(store.collection.get(where={"article_id": a})["ids"]) for a in store.paths())
 
+    (docs / "feed.jsonl").write_text("{half-saved edit\n")  # a broken file proves nothing left it
+    broken = index_paths([docs], empty_config, store, progress=False, prune=True)
+    assert broken.removed == 0 and len(broken.skipped) == 1 and store.article_count() == 3
+
 
 def _aid(store: Store, url: str) -> str:
     with store._lock:

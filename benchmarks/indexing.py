@@ -96,6 +96,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/issue6/bench"), help="scratch folder (wiped)")
     ap.add_argument("--every", type=int, default=10, help="subset for the head-to-head: every Nth article")
     ap.add_argument("--full-every", type=int, default=1, help="the 'full' runs use every Nth article (1: the whole corpus)")
+    ap.add_argument("--head-to-head-only", action="store_true", help="only the subset runs; writes indexing-h2h.*")
     ap.add_argument("--reuse-quickstart", action="store_true", help="reuse the cached quickstart run in --work")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -130,11 +131,14 @@ def main() -> None:
         cached["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         cache.write_text(json.dumps(cached))
     rows["quickstart_subset"] = cached
-    rows["ours_full_cold"] = run_child("ours", corpus, args.work / "ours_full")
-    rows["ours_full_unchanged"] = run_child("ours", corpus, args.work / "ours_full")
-    rows["ours_full_unchanged"]["seconds"] = reindex_cli(corpus, args.work / "ours_full")
-    for name, n, w in (("ours_subset", len(subset), words(subset)), ("quickstart_subset", len(subset), words(subset)),
-                       ("ours_full_cold", len(records), words(records)), ("ours_full_unchanged", len(records), words(records))):
+    sizes = {"ours_subset": subset, "quickstart_subset": subset}
+    if not args.head_to_head_only:
+        rows["ours_full_cold"] = run_child("ours", corpus, args.work / "ours_full")
+        rows["ours_full_unchanged"] = run_child("ours", corpus, args.work / "ours_full")
+        rows["ours_full_unchanged"]["seconds"] = reindex_cli(corpus, args.work / "ours_full")
+        sizes |= {"ours_full_cold": records, "ours_full_unchanged": records}
+    for name, recs in sizes.items():
+        n, w = len(recs), words(recs)
         r = rows[name]
         r.update(articles_in=n, words=w, articles_per_s=round(n / r["seconds"], 2), words_per_s=round(w / r["seconds"]))
         r["disk_mb_per_1000_articles"] = round(r["disk_mb"] / n * 1000, 1)
@@ -149,13 +153,13 @@ def main() -> None:
         "corpus": f"{args.corpus} (every {args.full_every}th article: {len(records)} articles, {words(records):,} words)",
         "subset": f"every {args.every}th article: {len(subset)} articles, {words(subset):,} words",
         "speedup_vs_quickstart_cold": round(ratio, 2),
-        "reindex_unchanged_seconds": rows["ours_full_unchanged"]["seconds"],
+        "reindex_unchanged_seconds": rows.get("ours_full_unchanged", {}).get("seconds"),
         "rows": rows,
     }
-    write(result, args.out)
+    write(result, args.out, "indexing-h2h" if args.head_to_head_only else "indexing")
 
 
-def write(result: dict, out: Path) -> None:
+def write(result: dict, out: Path, name: str = "indexing") -> None:
     head = "| run | articles | chunks | seconds | articles/s | words/s | peak RSS MB | index MB | MB per 1,000 articles |"
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in result["rows"].items():
@@ -166,8 +170,8 @@ def write(result: dict, out: Path) -> None:
                f"{result['speedup_vs_quickstart_cold']}x; re-index of the unchanged corpus: {result['reindex_unchanged_seconds']} s")
     print(table + "\n\n" + summary)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "indexing.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "indexing.md").write_text(
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{name}.md").write_text(
         f"# Indexing benchmark (MultiHop-RAG corpus)\n\nDate: {result['date']}  \nCommand: `{result['command']}`  \n"
         f"Machine: {result['machine']}; embedding precision {result['precision']}  \nCorpus: {result['corpus']}\n\n{table}\n\n{summary}\n\n"
         "Each run is a separate process (wall time includes start-up and model loading). `quickstart` is "

@@ -71,7 +71,9 @@ def main() -> None:
     fp32 = np.asarray([by_id[i] for i in ids], dtype=np.float32)  # the vectors `rag index` stored
 
     data = json.loads(args.queries.read_text())
-    dev = [q for i, q in enumerate(data) if i % 5 != 0 and q["question_type"] != "null_query"]
+    urls = {r["url"] for r in json.loads(args.corpus.read_text())}
+    dev = [q for i, q in enumerate(data) if i % 5 != 0 and q["question_type"] != "null_query"
+           and any(e["url"] in urls for e in q["evidence_list"])]  # all of them on the whole corpus
     golds = [[squash(e["fact"]) for e in q["evidence_list"]] for q in dev]
     questions = [q["query"] for q in dev]
 
@@ -87,6 +89,7 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": "nice -n 10 .venv/bin/python benchmarks/precision.py " + " ".join(sys.argv[1:]),
         "threads": os.environ.get("OMP_NUM_THREADS", ""),
+        "corpus": str(args.corpus),
         "chunks": len(texts),
         "dev_queries": len(dev),
         "chunks_per_s": {p: round(max(v), 1) for p, v in speed.items()},

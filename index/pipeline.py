@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import chunk_article
-from index.read import Skipped, iter_files, read_file
+from index.read import Fields, Skipped, iter_files, parse_fields, read_file
 from rag.config import Config
+from rag.errors import RagError
 from rag.store import Store
 from rag.types import Article, Chunk
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # (articles done, articles to embed)
 
 
 @dataclass
@@ -25,17 +26,20 @@ class IndexReport:
     unchanged: int = 0
     chunks: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    removed: int = 0  # articles pruned because their file (or record) is gone
 
     def summary(self) -> str:
-        return (
+        text = (
             f"indexed {self.added} new and {self.updated} changed articles ({self.chunks} chunks); "
             f"{self.unchanged} unchanged; {len(self.skipped)} skipped"
         )
+        return text + (f"; {self.removed} removed" if self.removed else "")
 
 
-def content_hash(article: Article, chunk_tokens: int) -> str:
-    """Changes when anything stored for the article would change (text, metadata, chunk size)."""
-    parts = [article.title, article.body, article.source, article.published, article.url, article.byline, str(chunk_tokens)]
+def content_hash(article: Article, chunk_tokens: int, precision: str = "fp32") -> str:
+    """Changes when anything stored for the article would change (text, metadata, chunking, vectors)."""
+    parts = [article.title, article.body, article.source, article.published, article.url, article.byline,
+             str(chunk_tokens), precision]
     return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
 
 
@@ -44,51 +48,92 @@ def embed_text(article: Article, chunk: Chunk) -> str:
     return f"{article.title}\n{chunk.text}"
 
 
-def read_articles(paths: Iterable[str | Path], report: IndexReport) -> list[Article]:
-    """Read every file; bad files and records go to `report.skipped`, duplicates keep the first copy."""
+def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fields | None = None) -> tuple[list[Article], set[str]]:
+    """Every article under `paths` and the files read; bad inputs go to `report.skipped`, duplicates keep the first."""
     articles: dict[str, Article] = {}
+    files: set[str] = set()
     for item in iter_files(paths):
-        results = [item] if isinstance(item, Skipped) else read_file(item)
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            continue
+        results = read_file(item, fields)
         for r in results:
             if isinstance(r, Skipped):
                 report.skipped.append(r)
             else:
                 articles.setdefault(r.article_id, r)
-    return list(articles.values())
+        if any(isinstance(r, Article) for r in results):
+            # Only a file that read cleanly can prove an article left it: a file broken mid-edit
+            # must not make --prune delete everything it held.
+            files.add(str(item.resolve()))
+    return list(articles.values()), files
+
+
+def stale_articles(store: Store, seen: set[str], files_read: set[str]) -> list[str]:
+    """Stored articles whose file is gone, or whose file was just read and no longer holds them."""
+    stale = []
+    for aid, path in store.paths().items():
+        if aid in seen:
+            continue
+        if not path or path in files_read or not Path(path).exists():
+            stale.append(aid)
+    return stale
 
 
 def index_paths(
     paths: Iterable[str | Path],
     config: Config | None = None,
     store: Store | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
     batch_articles: int = 32,
+    prune: bool = False,
 ) -> IndexReport:
-    """Index files/folders incrementally; safe to re-run after a crash (each batch is committed whole)."""
-    from rag.models import embedder
+    """Index files/folders incrementally; safe to re-run after a crash (each batch is committed whole).
 
+    With `prune`, articles whose files are gone (or no longer contain them) are removed too.
+    """
     config = config or Config.load()
     store = store or Store(config)
+    try:
+        fields = parse_fields(config.json_fields)
+    except ValueError as exc:
+        raise RagError(f"json_fields: {exc}") from exc
+    precision = config.embed_precision
     report = IndexReport()
-    articles = read_articles(paths, report)
+    articles, files_read = read_articles(paths, report, fields)
     known = store.content_hashes()
+    stored_paths = store.paths() if known else {}
     todo: list[tuple[Article, str]] = []
+    moved: dict[str, str] = {}
     for a in articles:
-        h = content_hash(a, config.chunk_tokens)
+        h = content_hash(a, config.chunk_tokens, precision)
         if known.get(a.article_id) == h:
             report.unchanged += 1
+            if a.path and stored_paths.get(a.article_id) != a.path:
+                moved[a.article_id] = a.path  # same article, new file: no re-embedding
         else:
             todo.append((a, h))
-    if not todo:
-        return report
+    store.set_paths(moved)
+    if prune:
+        stale = stale_articles(store, {a.article_id for a in articles}, files_read)
+        store.delete_articles(stale)
+        report.removed = len(stale)
+    if todo:
+        _embed_and_store(todo, known, config, store, report, progress, batch_articles)
+    return report
 
-    bar = _bar(len(todo), progress)
-    model = embedder(config.embed_batch) if todo else None
+
+def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], config: Config, store: Store,
+                     report: IndexReport, progress: bool | Progress, batch_articles: int) -> None:
+    from rag.models import encode
+
+    store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
+    bar = _bar(len(todo), progress is True)
     for i in range(0, len(todo), batch_articles):
         batch = todo[i : i + batch_articles]
         chunked = [(a, h, chunk_article(a, config.chunk_tokens)) for a, h in batch]
         texts = [embed_text(a, c) for a, _, chunks in chunked for c in chunks]
-        vectors = model.get_text_embedding_batch(texts) if texts else []
+        vectors = encode(texts, config.embed_batch, config.embed_precision) if texts else []
         items, k = [], 0
         for a, h, chunks in chunked:
             items.append((a, h, chunks, vectors[k : k + len(chunks)]))
@@ -98,10 +143,11 @@ def index_paths(
             else:
                 report.added += 1
             report.chunks += len(chunks)
-        store.put(items)
+        store.put(items)  # one batch, committed whole: a crash loses at most this batch
         bar.update(len(batch))
+        if callable(progress):
+            progress(min(i + batch_articles, len(todo)), len(todo))
     bar.close()
-    return report
 
 
 def _bar(total: int, enabled: bool):

@@ -57,8 +57,24 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield Skipped(str(p), "no such file or folder")
 
 
-def read_file(path: Path) -> list[Article | Skipped]:
+Fields = dict[str, tuple[str, ...]]
+
+
+def parse_fields(spec: str | None) -> Fields:
+    """`"body=story,title=hed|headline"` → record field names tried first for those Article fields."""
+    out: Fields = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        name, _, keys = part.partition("=")
+        name = name.strip()
+        if name not in FIELDS or not keys.strip():
+            raise ValueError(f"bad field mapping {part!r}: use NAME=KEY with NAME one of {', '.join(FIELDS)}")
+        out[name] = tuple(k.strip() for k in keys.split("|") if k.strip())
+    return out
+
+
+def read_file(path: Path, fields: Fields | None = None) -> list[Article | Skipped]:
     """Every article in one file; a problem becomes a `Skipped` for that file or record."""
+    path = Path(path).resolve()  # stored with the article, so `--prune` works from any folder
     try:
         size = path.stat().st_size
         if size == 0:
@@ -74,7 +90,8 @@ def read_file(path: Path) -> list[Article | Skipped]:
             return [Skipped(str(path), f"not UTF-8 text (byte {exc.start})")]
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
-            return _records(text, path, lines=suffix == ".jsonl")
+            names = {k: tuple(fields.get(k, ())) + v for k, v in FIELDS.items()} if fields else FIELDS
+            return _records(text, path, lines=suffix == ".jsonl", names=names)
         if suffix in (".html", ".htm"):
             return [_html(text, path)]
         return [_page(text, path)]
@@ -82,9 +99,9 @@ def read_file(path: Path) -> list[Article | Skipped]:
         return [Skipped(str(path), exc.strerror or str(exc))]
 
 
-def _finish(path: Path, title: str, body: str, **meta: Any) -> Article | Skipped:
+def _finish(path: Path, title: str, body: str, where: str | None = None, **meta: Any) -> Article | Skipped:
     if len(body.split()) < 5:
-        return Skipped(str(path), "no article text found")
+        return Skipped(where or str(path), "no article text found")
     title = title.strip() or body.split("\n", 1)[0][:120]
     aid = article_id(meta.get("url"), meta.get("source"), title, body)
     return Article(article_id=aid, title=title, body=body, path=str(path), **meta)
@@ -117,40 +134,43 @@ def _html(text: str, path: Path) -> Article | Skipped:
     )
 
 
-def _field(record: dict[str, Any], name: str) -> Any:
-    for key in FIELDS[name]:
+def _field(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
         if record.get(key) not in (None, ""):
             return record[key]
     return None
 
 
-def _record(record: Any, where: str, path: Path) -> Article | Skipped:
+def _record(record: Any, where: str, path: Path, names: Fields) -> Article | Skipped:
     if not isinstance(record, dict):
         return Skipped(where, "record is not a JSON object")
-    body = _field(record, "body")
+    body = _field(record, names["body"])
     if not isinstance(body, str):
-        return Skipped(where, f"record has no text field (one of {', '.join(FIELDS['body'])})")
-    byline = _field(record, "byline")
-    published = _field(record, "published")
+        return Skipped(where, f"record has no text field (one of {', '.join(names['body'])}; set json_fields)")
+    byline = _field(record, names["byline"])
+    published = _field(record, names["published"])
+    # Identity per record: the URL, else outlet + headline, else the body (see `article_id`),
+    # so one file of many records updates record by record.
     return _finish(
-        Path(where),
-        str(_field(record, "title") or ""),
+        path,
+        str(_field(record, names["title"]) or ""),
         normalise(body),
-        source=str(_field(record, "source") or "") or None,
+        where=where,
+        source=str(_field(record, names["source"]) or "") or None,
         published=parse_date(str(published)) if published else None,
-        url=str(_field(record, "url") or "") or None,
+        url=str(_field(record, names["url"]) or "") or None,
         byline=", ".join(byline) if isinstance(byline, list) else (str(byline) if byline else None),
     )
 
 
-def _records(text: str, path: Path, lines: bool) -> list[Article | Skipped]:
+def _records(text: str, path: Path, lines: bool, names: Fields) -> list[Article | Skipped]:
     out: list[Article | Skipped] = []
     if lines:
         for no, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                out.append(_record(json.loads(line), f"{path}:{no}", path))
+                out.append(_record(json.loads(line), f"{path}:{no}", path, names))
             except json.JSONDecodeError as exc:
                 out.append(Skipped(f"{path}:{no}", f"invalid JSON ({exc.msg}, column {exc.colno})"))
         return out
@@ -162,4 +182,4 @@ def _records(text: str, path: Path, lines: bool) -> list[Article | Skipped]:
         data = data.get("articles", data.get("data", [data]))
     if not isinstance(data, list):
         return [Skipped(str(path), "JSON must be an article object or a list of them")]
-    return [_record(r, f"{path}[{i}]", path) for i, r in enumerate(data)]
+    return [_record(r, f"{path}[{i}]", path, names) for i, r in enumerate(data)]

@@ -26,7 +26,7 @@ def _date(text: str) -> date:
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
     from index.pipeline import index_paths
 
-    report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet)
+    report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet, prune=args.prune)
     for skipped in report.skipped:
         print(f"rag index: skipped {skipped}", file=sys.stderr)
     print(report.summary())
@@ -58,17 +58,34 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     from rag.store import Store
 
     store = Store(config)
+    size = store.disk_bytes()
+    problems = store.check()
+    built = store.info("embedder", {}) or {}
     status = {
         "home": str(config.home),
         "chroma": config.chroma_url or str(config.home / "chroma"),
         "articles": store.article_count(),
         "chunks": store.chunk_count(),
+        "size_mb": round(size / 2**20, 1) if size is not None else None,
         "last_indexed": store.last_indexed(),
         "sources": store.sources(),
-        "embedder": EMBED_MODEL_NAME,
+        "embedder": f"{EMBED_MODEL_NAME} ({built.get('precision', config.embed_precision)})",
+        "chunk_tokens": built.get("chunk_tokens", config.chunk_tokens),
+        "consistent": not problems,
+        "problems": problems,
     }
-    print(json.dumps(status, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in status.items()))
-    return 0
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        for k, v in status.items():
+            if k == "problems":
+                for p in v:
+                    print(f"problem: {p}")
+            elif k == "sources":
+                print(f"sources: {len(v)} ({', '.join(v[:8])}{', ...' if len(v) > 8 else ''})")
+            else:
+                print(f"{k}: {v}")
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index article files or folders", description="Index .txt .md .html .json .jsonl files (folders recursively). Unchanged articles are skipped; bad files are reported and skipped.")
     p.add_argument("paths", nargs="*", help="files or folders (default: articles/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--prune", action="store_true", help="also remove indexed articles whose files are gone (or no longer hold them)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] citations. Indexes articles/ first if the index is empty.")
@@ -110,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         mod.add_arguments(p)
         p.set_defaults(func=mod.run)
 
-    p = sub.add_parser("status", help="what is indexed", description="Show what the index holds.")
+    p = sub.add_parser("status", help="what is indexed", description="Show what the index holds (articles, chunks, size, models) and any disagreement between SQLite and Chroma; exits 1 if they disagree.")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_status)
     return parser

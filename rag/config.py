@@ -23,6 +23,8 @@ class Config:
     max_sentences: int = 3  # evidence sentences in an extractive answer
     min_support: float = 0.225  # share of the question the best sentence must hold (benchmarks/refusal.py)
     embed_batch: int = 64
+    embed_precision: str = "fp32"  # fp32 | int8 (dynamic quantization of MiniLM's Linear layers)
+    json_fields: str = ""  # extra JSON record keys, e.g. "body=story,title=hed|headline"
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> "Config":

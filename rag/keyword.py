@@ -154,6 +154,16 @@ def load(store: "Store") -> KeywordIndex:
         return idx
 
 
+def check(store: "Store") -> list[str]:
+    """For `rag status`: a line if the keyword rows and Chroma disagree (the next query rebuilds them)."""
+    with closing(_db(Path(store.home))) as db:
+        n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    n_chunks = store.chunk_count()
+    if n_rows == n_chunks:
+        return []
+    return [f"keyword index holds {n_rows} chunks, Chroma {n_chunks} (rebuilt from Chroma on the next question)"]
+
+
 def current(home: Path) -> KeywordIndex | None:
     """The keyword index last loaded for `home` in this process (no freshness check), if any."""
     return _loaded.get(str(Path(home).resolve()))

@@ -18,6 +18,8 @@ from rag.types import Article, Chunk
 if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+PENDING = "pending"  # content_hash of a row whose chunks are being rewritten
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, published TEXT, url TEXT,
@@ -42,6 +44,10 @@ def chunk_metadata(chunk: Chunk, article: Article) -> dict[str, Any]:
         "end": chunk.end,
         "position": chunk.position,
     }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class Store:
@@ -134,7 +140,21 @@ class Store:
         )) as cur:
             return [r[0] for r in cur.fetchall()]
 
+    def paths(self) -> dict[str, str | None]:
+        """article_id → the file it was read from (what `rag index --prune` checks)."""
+        with self._lock, closing(self._db.execute("SELECT article_id, path FROM articles")) as cur:
+            return dict(cur.fetchall())
+
+    def set_paths(self, paths: dict[str, str]) -> None:
+        """Record that unchanged articles now come from other files."""
+        if paths:
+            with self._lock, self._db:
+                self._db.executemany("UPDATE articles SET path = ? WHERE article_id = ?", [(p, a) for a, p in paths.items()])
+
     # --- writing ----------------------------------------------------------------------------------
+    # Crash safety: a row is first marked PENDING, then Chroma is changed, then the row is committed
+    # with its real hash. A crash at any point leaves a row whose hash matches no content, so the next
+    # `rag index` redoes that article (delete-by-article then add: no duplicates, nothing missing).
     def put(self, items: list[tuple[Article, str, list[Chunk], list[list[float]]]]) -> None:
         """Replace these articles (chunks + vectors + row) in one batch; re-running it is harmless."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -151,13 +171,23 @@ class Store:
                         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
                     )
                 )
-        # Old chunks of a changed article have other ids: drop them before adding the new ones.
         ids = [a.article_id for a, *_ in items]
-        if ids:
-            self.collection.delete(where={"document_id": {"$in": ids}})
+        if not ids:
+            return
+        now = _now()
+        with self._lock, self._db:
+            # New articles get a PENDING row (so prune can find their chunks after a crash);
+            # existing ones keep their body until the commit below, only the hash is voided.
+            self._db.executemany(
+                "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.article_id, a.title, a.source, a.published, a.url, a.byline, a.path, a.body, PENDING, 0, now)
+                 for a, *_ in items],
+            )
+            self._db.executemany("UPDATE articles SET content_hash = ? WHERE article_id = ?", [(PENDING, i) for i in ids])
+        # Old chunks of a changed article have other ids: drop them before adding the new ones.
+        self._delete_chunks(ids)
         if nodes:
             self.vector_store.add(nodes)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -170,6 +200,66 @@ class Store:
         from rag.keyword import record_chunks
 
         record_chunks(self, items)
+
+    def delete_articles(self, ids: list[str]) -> None:
+        """Remove these articles everywhere (chunks first, then rows, so a crash leaves them prunable)."""
+        if not ids:
+            return
+        self._delete_chunks(ids)
+        from rag.keyword import forget_articles
+
+        forget_articles(self, ids)
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM articles WHERE article_id = ?", [(i,) for i in ids])
+
+    def _delete_chunks(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 500):
+            self.collection.delete(where={"document_id": {"$in": ids[i : i + 500]}})
+
+    # --- health -----------------------------------------------------------------------------------
+    def chunk_article_ids(self) -> dict[str, int]:
+        """article_id → number of chunks Chroma holds for it (read page by page)."""
+        counts: dict[str, int] = {}
+        total, page = self.chunk_count(), 5000
+        for offset in range(0, total, page):
+            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            for m in got["metadatas"] or []:
+                aid = (m or {}).get("article_id", "?")
+                counts[aid] = counts.get(aid, 0) + 1
+        return counts
+
+    def check(self) -> list[str]:
+        """Every disagreement between SQLite and Chroma, as one line each (empty when consistent)."""
+        with self._lock, closing(self._db.execute("SELECT article_id, n_chunks, content_hash FROM articles")) as cur:
+            rows = cur.fetchall()
+        in_chroma = self.chunk_article_ids()
+        problems: list[str] = []
+        pending = [r[0] for r in rows if r[2] == PENDING]
+        if pending:
+            problems.append(f"{len(pending)} article(s) interrupted mid-write (re-run `rag index`): {', '.join(pending[:5])}")
+        wrong = [r[0] for r in rows if r[2] != PENDING and in_chroma.get(r[0], 0) != r[1]]
+        if wrong:
+            problems.append(f"{len(wrong)} article(s) whose chunk count in Chroma differs from SQLite: {', '.join(wrong[:5])}")
+        known = {r[0] for r in rows}
+        orphans = [a for a in in_chroma if a not in known]
+        if orphans:
+            problems.append(f"{len(orphans)} article id(s) have chunks in Chroma but no SQLite row: {', '.join(orphans[:5])}")
+        return problems + self._keyword_problems()
+
+    def _keyword_problems(self) -> list[str]:
+        """Hook for the keyword index: `rag.keyword.check(store) -> list[str]`, if that module offers it."""
+        try:
+            from rag import keyword  # type: ignore[attr-defined]
+        except ImportError:
+            return []
+        check = getattr(keyword, "check", None)
+        return list(check(self)) if callable(check) else []
+
+    def disk_bytes(self) -> int | None:
+        """Bytes under `home` (Chroma + SQLite), or None when the vectors live on a server."""
+        if self.config.chroma_url:
+            return sum(f.stat().st_size for f in self.home.glob("articles.sqlite*"))
+        return sum(f.stat().st_size for f in self.home.rglob("*") if f.is_file())
 
     def set_info(self, key: str, value: Any) -> None:
         with self._lock, self._db:

@@ -178,3 +178,18 @@ def test_example_question_then_follow_up(page):
     # "And with whom?" alone is refused; as a follow-up it is answered from the conversation
     bot = ask(page, "And with whom?")
     assert bot.locator(".rag-refused").count() == 0 and "South Korea and Japan" in bot.inner_text()
+
+
+def test_question_sent_while_an_answer_streams_is_not_dropped(page):
+    before = page.locator("#rag-chat [data-testid=bot]").count()
+    box = page.locator("#rag-question textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.locator("#rag-chat [data-testid=bot]").nth(before).wait_for()  # first answer under way
+    box.fill("When will Blinken hold talks in Hawaii?")
+    box.press("Enter")
+    page.wait_for_function(
+        "n => { const b = document.querySelectorAll('#rag-chat [data-testid=bot]')[n];"
+        " return b && /12 February/.test(b.innerText) && !/…\\s*$/.test(b.innerText.trim()); }",
+        arg=before + 1, timeout=120_000)
+    assert all(c in page.locator("#rag-chat [data-testid=bot]").nth(before).inner_text() for c in SEVEN)

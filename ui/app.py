@@ -79,17 +79,20 @@ def build_app(config: Config | None = None) -> gr.Blocks:
             answer = ask(question, sources, since, until, engine, turns)
         except (RagError, ValueError) as exc:
             chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
-            yield "", chat, turns, sections, gr.update()
+            yield gr.update(), chat, turns, sections, gr.update()
             return
         turn = len(sections)
         sections = sections + [render.sources_section(turn, answer, index.store.body)]
         panel = render.sources_panel(sections)
+        # Only the first yield clears the box: later ones leave it alone, so a question typed while
+        # this answer streams is kept (and, with trigger_mode="always_last", sent next).
+        keep = gr.update()
         for md in _stream(lambda text: render.chat_markdown(_with_text(answer, text), turn), answer):
             chat[-1] = {"role": "assistant", "content": md}
-            yield "", chat, turns, sections, panel
+            yield keep, chat, turns, sections, panel
             time.sleep(0.02)
         turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        yield "", chat, turns, sections, panel
+        yield keep, chat, turns, sections, panel
 
     def chat_api(message: str) -> str:
         """Ask the indexed articles; returns the answer as Markdown with [n] markers and its sources."""
@@ -145,7 +148,9 @@ def build_app(config: Config | None = None) -> gr.Blocks:
 
         inputs = [message, chatbot, turns, sections, source_filter, since, until, engine]
         outputs = [message, chatbot, turns, sections, panel]
-        message.submit(respond, inputs, outputs, api_visibility="private")
+        # "always_last": a question sent while the previous answer is still finishing runs next, instead
+        # of being dropped (Gradio's default "once" ignores submits while an event is pending).
+        message.submit(respond, inputs, outputs, api_visibility="private", trigger_mode="always_last")
         chatbot.example_select(_example_text, None, message, api_visibility="private",
                                queue=False).then(respond, inputs, outputs, api_visibility="private")
         reset = (lambda: ("", [], [], [], render.sources_panel([])), None, outputs)

@@ -57,7 +57,9 @@ class Index:
 
         compose = get_engine(engine)
         question = clean_question(question)
-        standalone = resolve(question, history)
+        # An engine module may bring its own follow-up step (`condense(question, history, config)`).
+        condense = getattr(sys.modules.get(compose.__module__), "condense", None)
+        standalone = condense(question, history, self.config) if condense else resolve(question, history)
         passages = self.retrieve(standalone, k, sources, since, until)
         result = compose(standalone, passages, self.config, history)
         result.question = question

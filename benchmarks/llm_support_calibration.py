@@ -1,6 +1,6 @@
 """Calibrate the LLM engine's per-sentence support check on MultiHop-RAG gold facts.
 
-Pairs (claim, passage), where a passage is a 10-sentence window of an article (about one chunk):
+Pairs (claim, passage), where a passage is an 8-sentence window of an article (about one chunk):
   positive   the gold fact vs the window of its own article around its best lexical match
   negative   the same fact vs the best-matching window of another article of the same category
              that is not evidence for the query (a hard negative: shares the most words)
@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent.parent / "shared" / "bench-data" / "multihop-rag"
-WINDOW = 10
+WINDOW = 8
 MAX_FAR = 0.05
 
 

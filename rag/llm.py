@@ -6,6 +6,7 @@ when nothing survives the extractive answer is returned instead, with a note say
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -152,3 +153,19 @@ def stream(question: str, *, history: Sequence[Turn] | None = None, k: int | Non
     for partial in stream_answer(standalone, passages, index.config, history):
         partial.question = question
         yield verify(partial, index.store.body)
+
+
+def configured(config: Config) -> bool:
+    """Is an LLM set up (endpoint, key or GGUF given, and its llama-index package installed)? For UI switches."""
+    import importlib.util
+
+    provider = (config.llm_provider or "openai-like").lower()
+    module = {"openai-like": "llama_index.llms.openai_like", "openai": "llama_index.llms.openai",
+              "ollama": "llama_index.llms.ollama", "gguf": "llama_index.llms.llama_cpp"}.get(provider)
+    try:
+        installed = module is not None and importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        installed = False
+    given = {"openai-like": config.llm_url, "openai": config.llm_api_key or os.environ.get("OPENAI_API_KEY"),
+             "ollama": config.llm_model, "gguf": config.llm_gguf}.get(provider)
+    return installed and bool(given)

@@ -14,7 +14,7 @@ from datetime import date
 from rag.config import Config
 from rag.followup import Turn, resolve, user_turns
 from rag.llm_client import LLMUnavailable, chat, stream_chat
-from rag.llm_prompt import NOT_FOUND, answer_messages, condense_messages
+from rag.llm_prompt import NOT_FOUND, answer_messages, condense_messages, mask_instructions
 from rag.support import SupportChecker, Verdict, cite, split_claims
 from rag.text import sentence_spans, words
 from rag.types import Answer, Passage
@@ -35,7 +35,8 @@ def fallback(question: str, passages: list[Passage], config: Config, reason: str
     """The extractive engine's answer, marked as a stand-in for the LLM's, with the reason."""
     from rag.compose import compose_answer as extractive
 
-    result = extractive(question, passages, config)
+    # Sentences addressed to an AI are not news: the extractive engine must not quote them either.
+    result = extractive(question, [mask_instructions(p) for p in passages], config)
     result.text = f"{result.text} {FALLBACK_NOTE.format(reason=reason)}"
     result.engine = FALLBACK_ENGINE
     return result

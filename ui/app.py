@@ -59,7 +59,8 @@ def build_app(config: Config | None = None) -> gr.Blocks:
     index = get_index(config)
     index.ensure_indexed()
     uploads = Path(index.config.home) / "uploads"
-    engines = available()
+    # The "llm" switch appears only when an LLM is configured (rag/llm.py `configured`).
+    engines = [e for e in available() if e != "llm" or _llm_configured(index.config)]
 
     def ask(question: str, sources: list[str] | None, since: str | None, until: str | None,
             engine: str | None, history: list[dict[str, str]] | None = None) -> Answer:
@@ -187,3 +188,10 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860,
 def _theme() -> gr.themes.Base:
     # System fonts: the default theme fetches Google Fonts, and this app runs offline.
     return gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def _llm_configured(config: Config) -> bool:
+    """Is the optional LLM engine set up here (endpoint/model given, integration installed)?"""
+    from rag.llm import configured
+
+    return configured(config)

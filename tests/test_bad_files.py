@@ -9,7 +9,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from index.decode import binary_kind, decode
 from index.pipeline import index_paths
 from index.read import Skipped, read_file
 from rag.config import Config
@@ -185,3 +188,26 @@ def test_thousand_files_some_bad(tmp_path):
     assert set(store.paths().values()) == good_paths
     latin = [a for a in store.paths() if store.body(a) and "réparations" in store.body(a)]
     assert len(latin) == 100
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.one_of(st.binary(max_size=4000), st.text(max_size=2000).map(lambda t: t.encode("utf-8")),
+                     st.text(alphabet=st.characters(max_codepoint=255), max_size=2000).map(lambda t: t.encode("latin-1"))),
+       suffix=st.sampled_from([".txt", ".md", ".json", ".jsonl"]))
+def test_any_bytes_give_articles_or_reasons(tmp_path, raw, suffix):
+    f = tmp_path / f"fuzz{suffix}"
+    f.write_bytes(raw)
+    for r in read_file(f):
+        assert isinstance(r, (Article, Skipped))
+        if isinstance(r, Skipped):
+            assert r.reason and "\n" not in r.reason
+        else:
+            assert r.body.strip() and r.article_id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=500))
+def test_utf8_text_decodes_to_itself(text):
+    raw = text.encode("utf-8")
+    if binary_kind(raw) is None:  # text full of control characters counts as binary
+        assert decode(raw) == text.removeprefix("\ufeff")  # a leading BOM is an encoding mark, not text

@@ -46,7 +46,7 @@ class Index:
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
                  since: date | None = None, until: date | None = None) -> list[Passage]:
-        with reachable(self.config.chroma_url):
+        with reachable(self.config.chroma_url):  # a lost server is one ChromaUnavailable, then retried next time
             self.ensure_indexed()
             return self.retriever.retrieve(clean_question(question), k, sources, since, until)
 
@@ -69,10 +69,9 @@ class Index:
                 earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine)
                 history = [*(history or []), {"role": "assistant", "content": earlier.text}]
         passages = self.retrieve(standalone, k, sources, since, until)
-        with reachable(self.config.chroma_url):  # an engine may query the store too
-            result = compose(standalone, passages, self.config, history)
-            result.question = question
-            return verify(result, self.store.body)
+        result = compose(standalone, passages, self.config, history)
+        result.question = question
+        return verify(result, self.store.body)
 
 
 def get_index(config: Config | None = None) -> "Index":

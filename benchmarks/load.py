@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import sys
@@ -76,6 +77,7 @@ def run_load(url: str, users: int, total: int, time_limit: float) -> dict:
     wall = time.perf_counter() - t0
     lat = sorted(r[1] for r in results)
     errors = [f"{q}: {e}" for q, _, e in results if e]
+    differ = sum(1 for _, _, e in results if e and e.startswith("answer differs"))
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")  # noqa: E731
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -83,6 +85,9 @@ def run_load(url: str, users: int, total: int, time_limit: float) -> dict:
         "asked": len(results),
         "planned": total,
         "errors": len(errors),
+        "identical": len(results) - len(errors),  # answers equal, character for character, to one user's
+        "differing": differ,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "error_examples": errors[:5],
         "wall_s": round(wall, 2),
         "throughput_qps": round(len(results) / wall, 2) if wall else None,
@@ -118,10 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if app is not None:
             app.close()
-    result["command"] = "benchmarks/load.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    result["command"] = ".venv/bin/python benchmarks/load.py " + " ".join(argv if argv is not None else sys.argv[1:])
     table = (
-        "| users | asked | errors | wall s | q/s | p50 ms | p95 ms | max ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        f"| {result['users']} | {result['asked']}/{result['planned']} | {result['errors']} | {result['wall_s']} | "
+        "| users | asked | same as 1 user | errors | wall s | q/s | p50 ms | p95 ms | max ms |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        f"| {result['users']} | {result['asked']}/{result['planned']} | {result['identical']} | {result['errors']} | {result['wall_s']} | "
         f"{result['throughput_qps']} | {result['p50_ms']} | {result['p95_ms']} | {result['max_ms']} |\n"
     )
     print(table)
@@ -129,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(
-        f"# Chat load test\n\n{result['date']} on this machine (2 cores), `{result['command']}`\n\n{table}"
+        f"# Chat load test\n\n{result['date']} on this machine (2 cores shared, 1-min load {result['load_avg_1m']}), "
+        f"`{result['command']}`\n\n{table}"
         + ("".join(f"\n- {e}" for e in result["error_examples"]) + "\n" if result["errors"] else "")
     )
     return 1 if result["errors"] else 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import chunk_article
-from index.read import Fields, Skipped, iter_files, parse_fields, read_file
+from index.read import MAX_MB, Fields, Skipped, iter_files, parse_fields, read_file
 from rag.config import Config
 from rag.errors import RagError
 from rag.store import Store
@@ -48,7 +48,8 @@ def embed_text(article: Article, chunk: Chunk) -> str:
     return f"{article.title}\n{chunk.text}"
 
 
-def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fields | None = None) -> tuple[list[Article], set[str]]:
+def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fields | None = None,
+                  max_mb: float = MAX_MB) -> tuple[list[Article], set[str]]:
     """Every article under `paths` and the files read; bad inputs go to `report.skipped`, duplicates keep the first."""
     articles: dict[str, Article] = {}
     files: set[str] = set()
@@ -56,7 +57,7 @@ def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fiel
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        results = read_file(item, fields)
+        results = read_file(item, fields, max_mb)
         for r in results:
             if isinstance(r, Skipped):
                 report.skipped.append(r)
@@ -100,7 +101,7 @@ def index_paths(
         raise RagError(f"json_fields: {exc}") from exc
     precision = config.embed_precision
     report = IndexReport()
-    articles, files_read = read_articles(paths, report, fields)
+    articles, files_read = read_articles(paths, report, fields, config.max_file_mb)
     known = store.content_hashes()
     stored_paths = store.paths() if known else {}
     todo: list[tuple[Article, str]] = []

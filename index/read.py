@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from index.clean import clean_page, normalise
+from index.decode import binary_kind, decode
 from index.dates import parse_date
 from rag.types import Article
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
-MAX_BYTES = 64 * 1024 * 1024
+MAX_MB = 32.0  # default size limit per file (Config.max_file_mb): far above any article, below runaway dumps
 
 # Record field names tried in order, per Article field (MultiHop-RAG's corpus.json fits the first ones).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -72,22 +73,21 @@ def parse_fields(spec: str | None) -> Fields:
     return out
 
 
-def read_file(path: Path, fields: Fields | None = None) -> list[Article | Skipped]:
+def read_file(path: Path, fields: Fields | None = None, max_mb: float = MAX_MB) -> list[Article | Skipped]:
     """Every article in one file; a problem becomes a `Skipped` for that file or record."""
     path = Path(path).resolve()  # stored with the article, so `--prune` works from any folder
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size  # checked before reading: a huge file never reaches memory
         if size == 0:
             return [Skipped(str(path), "empty file")]
-        if size > MAX_BYTES:
-            return [Skipped(str(path), f"file is {size // 2**20} MB, over the {MAX_BYTES // 2**20} MB limit")]
+        if size > max_mb * 2**20:
+            return [Skipped(str(path), f"file is {size / 2**20:.1f} MB, over the {max_mb:g} MB limit "
+                                       "(raise max_file_mb / RAG_MAX_FILE_MB to index it)")]
         raw = path.read_bytes()
-        if b"\x00" in raw[:8192]:
-            return [Skipped(str(path), "binary file, not text")]
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return [Skipped(str(path), f"not UTF-8 text (byte {exc.start})")]
+        kind = binary_kind(raw)
+        if kind:
+            return [Skipped(str(path), f"{kind}, not text")]
+        text = decode(raw)
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
             names = {k: tuple(fields.get(k, ())) + v for k, v in FIELDS.items()} if fields else FIELDS

@@ -10,7 +10,7 @@ from pathlib import Path
 from rag.config import Config
 from rag.followup import Turn, bot_turns, resolve, user_turns
 from rag.question import clean_question
-from rag.store import Store
+from rag.store import Store, reachable
 from rag.types import Answer, Passage
 
 _indexes: dict[Config, "Index"] = {}
@@ -46,8 +46,9 @@ class Index:
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
                  since: date | None = None, until: date | None = None) -> list[Passage]:
-        self.ensure_indexed()
-        return self.retriever.retrieve(clean_question(question), k, sources, since, until)
+        with reachable(self.config.chroma_url):  # a lost server is one ChromaUnavailable, then retried next time
+            self.ensure_indexed()
+            return self.retriever.retrieve(clean_question(question), k, sources, since, until)
 
     def answer(self, question: str, k: int | None = None, sources: list[str] | None = None,
                since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None,

@@ -139,7 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = Config.load(args.config, home=args.home, chroma_url=args.chroma_url)
-        return args.func(args, config)
+        from rag.store import reachable
+
+        with reachable(config.chroma_url):  # a Chroma server gone mid-command: one line, not a traceback
+            return args.func(args, config)
     except RagError as exc:
         print(f"rag {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

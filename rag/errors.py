@@ -12,3 +12,7 @@ class BadQuestion(RagError, ValueError):
 
 class BadInput(RagError, ValueError):
     """A file or record could not be read as an article."""
+
+
+class ChromaUnavailable(RagError, ConnectionError):
+    """The Chroma server cannot be reached; the same Index works again once the server is back."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from rag.config import Config
-from rag.errors import RagError
+from rag.errors import ChromaUnavailable, RagError
 from rag.types import Article, Chunk
 
 if TYPE_CHECKING:
@@ -44,6 +45,35 @@ def chunk_metadata(chunk: Chunk, article: Article) -> dict[str, Any]:
         "end": chunk.end,
         "position": chunk.position,
     }
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True for what chromadb's HttpClient raises when its server is down or drops a request (httpx errors)."""
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx comes with chromadb
+        return False
+    return isinstance(exc, (httpx.TransportError, ConnectionError)) and not isinstance(exc, ChromaUnavailable)
+
+
+def unreachable(url: str, exc: BaseException) -> ChromaUnavailable:
+    """The one-line error for a Chroma server that is down (the next request tries again)."""
+    return ChromaUnavailable(f"cannot reach the Chroma server at {url}: {exc}")
+
+
+@contextmanager
+def reachable(url: str | None) -> Iterator[None]:
+    """Turn a lost Chroma server connection into one `ChromaUnavailable` line instead of an httpx traceback.
+
+    Nothing is cached across the failure: HTTP is stateless, so the same client (and `Index`) works
+    again as soon as the server is back on the same address.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if url and connection_lost(exc):
+            raise unreachable(url, exc) from exc
+        raise
 
 
 def _now() -> str:
@@ -78,8 +108,9 @@ class Store:
             self.home.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
         except Exception as exc:  # chromadb raises bare Exceptions/ValueErrors for connection problems
-            where = url or self.home / "chroma"
-            raise RagError(f"cannot open the Chroma index at {where}: {exc}") from exc
+            if url:
+                raise unreachable(url, exc) from exc
+            raise RagError(f"cannot open the Chroma index at {self.home / 'chroma'}: {exc}") from exc
 
     @cached_property
     def collection(self) -> Any:
@@ -87,7 +118,11 @@ class Store:
             return self.client.get_or_create_collection(
                 self.config.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
+        except RagError:
+            raise
         except Exception as exc:
+            if self.config.chroma_url and connection_lost(exc):
+                raise unreachable(self.config.chroma_url, exc) from exc
             raise RagError(f"cannot open Chroma collection {self.config.collection!r}: {exc}") from exc
 
     @cached_property

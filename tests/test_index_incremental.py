@@ -147,6 +147,22 @@ def test_sigkill_then_rerun_finishes_with_no_duplicates(tmp_path):
     clean = run("--home", str(tmp_path / "clean"), "index", str(docs), "-q")
     assert clean.returncode == 0
     assert f"({status['chunks']} chunks)" in clean.stdout
+    from rag.api import answer
+    from rag.config import Config
+
+    resumed_cfg, clean_cfg = Config.load(home=home), Config.load(home=tmp_path / "clean")
+
+    def chunks(cfg: Config) -> list[tuple[str, str]]:
+        got = Store(cfg).collection.get(include=["documents"])
+        return sorted(zip(got["ids"], got["documents"]))
+
+    assert chunks(resumed_cfg) == chunks(clean_cfg)
+    # And the same answers: text, refusal and every citation (scores may differ in the last float bits).
+    cited = lambda a: (a.text, a.refused, [(c.n, c.article_id, c.start, c.end, c.text) for c in a.citations])  # noqa: E731
+    for q in ("What does the railway report 3 add?", "Which plan is the drought story 16 about?",
+              "What is the capital of Australia?"):
+        assert cited(answer(q, config=resumed_cfg)) == cited(answer(q, config=clean_cfg)), q
+    assert not answer("What does the railway report 3 add?", config=resumed_cfg).refused
 
 
 def test_status_cli_reports_size_models_and_problems(docs, empty_config):

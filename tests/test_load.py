@@ -20,4 +20,5 @@ def test_eight_users_get_single_user_answers(config, tmp_path):
     json.dumps(result)
     assert result["asked"] == 24, result
     assert result["errors"] == 0, result["error_examples"]
+    assert result["identical"] == 24 and result["differing"] == 0
     assert result["p95_ms"] >= result["p50_ms"] > 0

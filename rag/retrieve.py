@@ -82,7 +82,6 @@ class Retriever:
         kw = keyword.load(self.store)
         if not kw.meta:
             return []
-        row_of = {m["chunk_id"]: i for i, m in enumerate(kw.meta)}
 
         # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
         # several articles, one per clause, so a chunk that matches one clause well counts as well.
@@ -106,7 +105,7 @@ class Retriever:
         hints = question_hints(question, self._known_sources(kw))
         scored: list[tuple[float, int]] = []
         for cid, cos in dense.items():
-            i = row_of.get(cid)
+            i = kw.row_of.get(cid)
             if i is None:
                 continue
             s = w.dense * cos + w.keyword * float(bm[i])

@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# BM25 saturation and length normalisation, lower than bm25s's 1.5 / 0.75: a news chunk that names a
+# question's rare words once is as good as one repeating them (chosen on MultiHop-RAG dev, see benchmarks/).
+K1, B = 0.7, 0.5
 _COLUMNS = ("chunk_id", "article_id", "position", "start", "end", "title", "source", "published", "published_day", "url")
 _lock = threading.Lock()
 _loaded: dict[str, "KeywordIndex"] = {}
@@ -201,12 +204,12 @@ def _build(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex:
     meta, docs = _meta_rows(db)
     model = None
     if meta:
-        model = bm25s.BM25()
+        model = bm25s.BM25(k1=K1, b=B)
         # A document without terms would break bm25s; "" is its reserved empty token.
         model.index([d or [""] for d in docs], show_progress=False)
         folder.mkdir(parents=True, exist_ok=True)
         model.save(str(folder), show_progress=False)
-        (folder / "generation.json").write_text(json.dumps({"generation": gen, "chunks": len(meta)}))
+        (folder / "generation.json").write_text(json.dumps({"generation": gen, "chunks": len(meta), "k1": K1, "b": B}))
     return _finish(gen, model, meta)
 
 
@@ -216,7 +219,8 @@ def _read_saved(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex 
 
     marker = folder / "generation.json"
     try:
-        if json.loads(marker.read_text())["generation"] != gen:
+        saved = json.loads(marker.read_text())
+        if (saved["generation"], saved.get("k1"), saved.get("b")) != (gen, K1, B):
             return None
         model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
     except (OSError, ValueError, KeyError):

@@ -20,7 +20,7 @@ class Weights:
     """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
 
     dense: float = 0.35  # weight of the cosine similarity
-    keyword: float = 0.65  # weight of BM25 / best BM25 of this question
+    keyword: float = 0.65  # weight of the keyword score (BM25, scaled to the best chunk; see keyword_scores)
     source: float = 0.3  # bonus when the chunk's outlet is named in the question
     day: float = 0.3  # bonus when its publication day is mentioned in the question
     clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
@@ -85,8 +85,7 @@ class Retriever:
 
         # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
         # several articles, one per clause, so a chunk that matches one clause well counts as well.
-        bm = keyword_scores(kw, question, w.clause)
-        bm[~_mask(kw, sources, since, until)] = 0.0
+        bm = keyword_scores(kw, question, w.clause, _mask(kw, sources, since, until))
         top_bm = np.argsort(-bm)[: w.pool]
         top_bm = top_bm[bm[top_bm] > 0]
 
@@ -130,21 +129,26 @@ class Retriever:
         )
 
 
-def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float) -> np.ndarray:
+def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float,
+                   allowed: np.ndarray | None = None) -> np.ndarray:
     """BM25 of the whole question plus `clause_weight` x the best BM25 of any one clause (each scaled to its
-    best chunk), scaled to [0, 1]."""
-    total = _scaled(kw.scores(question))
+    best allowed chunk), scaled to [0, 1]; chunks outside `allowed` score 0."""
+
+    def scaled(text: str) -> np.ndarray:
+        x = kw.scores(text)
+        if allowed is not None:
+            x[~allowed] = 0.0
+        top = float(x.max()) if len(x) else 0.0
+        return x / top if top > 0 else x
+
+    total = scaled(question)
     if clause_weight:
         best = np.zeros_like(total)
         for part in clauses(question):
-            np.maximum(best, _scaled(kw.scores(part)), out=best)
+            np.maximum(best, scaled(part), out=best)
         total += clause_weight * best
-    return _scaled(total)
-
-
-def _scaled(x: np.ndarray) -> np.ndarray:
-    top = float(x.max()) if len(x) else 0.0
-    return x / top if top > 0 else x
+    top = float(total.max()) if len(total) else 0.0
+    return total / top if top > 0 else total
 
 
 def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int) -> list[tuple[float, int]]:

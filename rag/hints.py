@@ -5,12 +5,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from rag.keyword import terms
+
 _MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split())}
 _DATE = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december)"
     r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _NORM = re.compile(r"[^a-z0-9]+")
+# Where a multi-hop question moves on to its next part ("..., according to X, and is also ... as reported by Y").
+_CLAUSE = re.compile(r"\s*(?:[,;?]|\b(?:and|while|whereas|but|both|also)\b)\s*", re.I)
 
 
 def _norm(text: str) -> str:
@@ -45,10 +50,16 @@ def question_hints(question: str, known_sources: list[str]) -> Hints:
     for head, names in heads.items():
         if f" {head} " in q and head not in named_heads:
             hints.sources |= names
-    for month, day, year in _DATE.findall(question):
+    found = [(int(y), _MONTHS[m.lower()], int(d)) for m, d, y in _DATE.findall(question)]
+    found += [(int(y), int(m), int(d)) for y, m, d in _ISO.findall(question)]
+    for ymd in found:
         try:
-            d = date(int(year), _MONTHS[month.lower()], int(day))
+            hints.days.add(int(date(*ymd).strftime("%Y%m%d")))
         except ValueError:
             continue
-        hints.days.add(int(d.strftime("%Y%m%d")))
     return hints
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question between commas and conjunctions that hold at least two content words."""
+    return [p for p in _CLAUSE.split(question) if len(terms(p)) >= 2]

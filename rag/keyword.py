@@ -12,7 +12,8 @@ import json
 import sqlite3
 import threading
 from contextlib import closing
-from dataclasses import dataclass
+from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# BM25 saturation and length normalisation, lower than bm25s's 1.5 / 0.75: a news chunk that names a
+# question's rare words once is as good as one repeating them (chosen on MultiHop-RAG dev, see benchmarks/).
+K1, B = 0.7, 0.5
 _COLUMNS = ("chunk_id", "article_id", "position", "start", "end", "title", "source", "published", "published_day", "url")
 _lock = threading.Lock()
 _loaded: dict[str, "KeywordIndex"] = {}
@@ -52,9 +56,15 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str | None:
+    """The indexed form of one lower-cased word (None for stop words); cached: this runs per word per query."""
+    return None if word in STOP or len(word) < 2 else stem(word.replace("'s", ""))
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words, in order (stop words and one-letter words dropped)."""
-    return [stem(w.replace("'s", "")) for w in words(text) if w not in STOP and len(w) > 1]
+    return [t for t in map(_term, words(text)) if t is not None]
 
 
 def _db(home: Path) -> sqlite3.Connection:
@@ -119,6 +129,7 @@ class KeywordIndex:
     meta: list[dict[str, Any]]
     sources: np.ndarray  # lower-cased outlet per chunk
     days: np.ndarray  # YYYYMMDD per chunk (0 = unknown)
+    row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query term is indexed)."""
@@ -141,17 +152,23 @@ def load(store: "Store") -> KeywordIndex:
     home = Path(store.home)
     key = str(home.resolve())
     with _lock, closing(_db(home)) as db:
+        cached = _loaded.get(key)
+        if cached is not None and cached.generation == _generation(db):
+            return cached  # every write bumps the generation; checking Chroma per question costs ~5 ms
         n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if n_rows != store.chunk_count():  # missing or out of step with Chroma: re-derive from it
             with db:
                 _rebuild_rows_from_chroma(store, db)
-        gen = int((db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone() or ["0"])[0])
-        cached = _loaded.get(key)
+        gen = _generation(db)
         if cached is not None and cached.generation == gen:
             return cached
         idx = _read_saved(home / "keyword", gen, db) or _build(home / "keyword", gen, db)
         _loaded[key] = idx
         return idx
+
+
+def _generation(db: sqlite3.Connection) -> int:
+    return int((db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone() or ["0"])[0])
 
 
 def check(store: "Store") -> list[str]:
@@ -178,7 +195,7 @@ def _meta_rows(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[list[
 def _finish(gen: int, model: Any, meta: list[dict[str, Any]]) -> KeywordIndex:
     sources = np.array([(m["source"] or "").lower() for m in meta], dtype=object)
     days = np.array([int(m["published_day"] or 0) for m in meta], dtype=np.int64)
-    return KeywordIndex(gen, model, meta, sources, days)
+    return KeywordIndex(gen, model, meta, sources, days, {m["chunk_id"]: i for i, m in enumerate(meta)})
 
 
 def _build(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex:
@@ -187,12 +204,12 @@ def _build(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex:
     meta, docs = _meta_rows(db)
     model = None
     if meta:
-        model = bm25s.BM25()
+        model = bm25s.BM25(k1=K1, b=B)
         # A document without terms would break bm25s; "" is its reserved empty token.
         model.index([d or [""] for d in docs], show_progress=False)
         folder.mkdir(parents=True, exist_ok=True)
         model.save(str(folder), show_progress=False)
-        (folder / "generation.json").write_text(json.dumps({"generation": gen, "chunks": len(meta)}))
+        (folder / "generation.json").write_text(json.dumps({"generation": gen, "chunks": len(meta), "k1": K1, "b": B}))
     return _finish(gen, model, meta)
 
 
@@ -202,7 +219,8 @@ def _read_saved(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex 
 
     marker = folder / "generation.json"
     try:
-        if json.loads(marker.read_text())["generation"] != gen:
+        saved = json.loads(marker.read_text())
+        if (saved["generation"], saved.get("k1"), saved.get("b")) != (gen, K1, B):
             return None
         model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
     except (OSError, ValueError, KeyError):

@@ -10,7 +10,7 @@ import numpy as np
 
 from rag import keyword
 from rag.config import Config
-from rag.hints import question_hints
+from rag.hints import clauses, question_hints
 from rag.store import Store
 from rag.types import Passage
 
@@ -20,9 +20,10 @@ class Weights:
     """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
 
     dense: float = 0.35  # weight of the cosine similarity
-    keyword: float = 0.65  # weight of BM25 / best BM25 of this question
+    keyword: float = 0.65  # weight of the keyword score (BM25, scaled to the best chunk; see keyword_scores)
     source: float = 0.3  # bonus when the chunk's outlet is named in the question
-    day: float = 0.2  # bonus when its publication day is mentioned in the question
+    day: float = 0.3  # bonus when its publication day is mentioned in the question
+    clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
     pool: int = 100  # candidates taken from each retriever
     per_article: int = 3  # at most this many chunks of one article before the others had their turn
     per_source: int = 2  # when 2+ outlets are named: each one's best chunks first, round robin
@@ -81,11 +82,10 @@ class Retriever:
         kw = keyword.load(self.store)
         if not kw.meta:
             return []
-        row_of = {m["chunk_id"]: i for i, m in enumerate(kw.meta)}
 
-        # Keyword side: BM25 over every chunk, restricted by the filters.
-        bm = kw.scores(question)
-        bm[~_mask(kw, sources, since, until)] = 0.0
+        # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
+        # several articles, one per clause, so a chunk that matches one clause well counts as well.
+        bm = keyword_scores(kw, question, w.clause, _mask(kw, sources, since, until))
         top_bm = np.argsort(-bm)[: w.pool]
         top_bm = top_bm[bm[top_bm] > 0]
 
@@ -102,13 +102,12 @@ class Retriever:
                 dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
 
         hints = question_hints(question, self._known_sources(kw))
-        best_bm = float(bm.max()) or 1.0
         scored: list[tuple[float, int]] = []
         for cid, cos in dense.items():
-            i = row_of.get(cid)
+            i = kw.row_of.get(cid)
             if i is None:
                 continue
-            s = w.dense * cos + w.keyword * float(bm[i]) / best_bm
+            s = w.dense * cos + w.keyword * float(bm[i])
             if kw.sources[i] in hints.sources:
                 s += w.source
             if kw.days[i] in hints.days:
@@ -128,6 +127,28 @@ class Retriever:
             source=m["source"] or None, published=m["published"] or None, start=int(m["start"]),
             end=int(m["end"]), score=round(float(score), 4), url=m["url"] or None, chunk_id=m["chunk_id"],
         )
+
+
+def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float,
+                   allowed: np.ndarray | None = None) -> np.ndarray:
+    """BM25 of the whole question plus `clause_weight` x the best BM25 of any one clause (each scaled to its
+    best allowed chunk), scaled to [0, 1]; chunks outside `allowed` score 0."""
+
+    def scaled(text: str) -> np.ndarray:
+        x = kw.scores(text)
+        if allowed is not None:
+            x[~allowed] = 0.0
+        top = float(x.max()) if len(x) else 0.0
+        return x / top if top > 0 else x
+
+    total = scaled(question)
+    if clause_weight:
+        best = np.zeros_like(total)
+        for part in clauses(question):
+            np.maximum(best, scaled(part), out=best)
+        total += clause_weight * best
+    top = float(total.max()) if len(total) else 0.0
+    return total / top if top > 0 else total
 
 
 def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int) -> list[tuple[float, int]]:

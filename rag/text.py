@@ -52,4 +52,4 @@ def count_tokens(text: str) -> int:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, for keyword overlap."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower() for w in _WORD.findall(text.replace("’", "'"))]

@@ -6,10 +6,11 @@ import shutil
 from datetime import date
 
 import numpy as np
+import pytest
 
 from rag import keyword, retrieve
 from rag.config import Config
-from rag.hints import question_hints
+from rag.hints import clauses, question_hints
 from rag.retrieve import Retriever, diversify
 from rag.store import Store
 
@@ -72,6 +73,23 @@ def test_question_hints_find_outlets_and_days():
     assert h.sources == {"the verge", "techcrunch"} and h.days == {20231007}
     assert question_hints("Did The Independent say ...?", known).sources == {"the independent - sports", "the independent - travel"}
     assert question_hints("What did 'The Independent - Travel' report?", known).sources == {"the independent - travel"}
+    assert question_hints("Between the article published on 2023-10-02 and 2023-13-40 ...?", known).days == {20231002}
+
+
+def test_clauses_split_a_multi_hop_question():
+    q = ("Which individual inflated the apartment's value, according to Fortune, and is also accused of "
+         "hiding losses as reported by TechCrunch?")
+    assert clauses(q) == ["Which individual inflated the apartment's value", "accused of hiding losses as reported by TechCrunch"]
+
+
+def test_keyword_scores_are_scaled_to_the_best_chunk(config):
+    from rag.retrieve import keyword_scores
+
+    kw = keyword.load(Store(config))
+    for weight in (0.0, 1.0):
+        s = keyword_scores(kw, "Gabon Ghana Kenya, weapons tests January", weight)
+        assert s.max() == pytest.approx(1.0) and s.min() >= 0
+    assert keyword_scores(kw, "zzzz qqqq", 1.0).max() == 0
 
 
 def test_diversify_lets_other_articles_in():

@@ -143,3 +143,21 @@ def test_answer_streams_in_pieces(config):
     assert [f for _, f in pieces].count(True) == 1 and pieces[-1] == (final, True)
     partial = [p.text for p, _ in pieces[:-1]]
     assert len(partial) > 10 and all(p.endswith(" …") and final.text.startswith(p[:-2]) for p in partial)
+
+
+def _engine_radio(app):
+    return next(c for c in app.config["components"] if c.get("props", {}).get("elem_id") == "rag-engine")["props"]
+
+
+def test_engine_switch_only_when_an_llm_is_configured(config):
+    import dataclasses
+    import importlib.util
+
+    from ui.app import build_app
+
+    plain = _engine_radio(build_app(dataclasses.replace(config, llm_url=None)))
+    assert plain["visible"] is False and plain["value"] == "extractive"
+    if importlib.util.find_spec("llama_index.llms.openai_like") is None:
+        pytest.skip("the llm extra is not installed: the switch cannot be shown")
+    shown = _engine_radio(build_app(dataclasses.replace(config, llm_url="http://127.0.0.1:9/v1")))
+    assert shown["visible"] is True and [c[0] for c in shown["choices"]] == ["extractive", "llm"]

@@ -57,6 +57,11 @@ def test_llm_engine_streams_a_verified_cited_answer(page, llm_ui_config):
     engine.get_by_text("llm", exact=True).click()
     assert engine.locator("input[value=llm]").is_checked()
 
+    # record every state of the answer bubble, to see it grow while the model writes
+    page.evaluate("""() => { window.__states = [];
+        new MutationObserver(() => { const b = document.querySelector('#rag-chat [data-testid=bot]');
+            if (b) window.__states.push(b.innerText.trim()); })
+        .observe(document.querySelector('#rag-chat'), {subtree: true, childList: true, characterData: true}); }""")
     box = page.locator("#rag-question textarea")
     box.fill(QUESTION)
     box.press("Enter")
@@ -79,6 +84,10 @@ def test_llm_engine_streams_a_verified_cited_answer(page, llm_ui_config):
     assert fallback or re.sub(r"\s+", " ", text).strip() != re.sub(r"\s+", " ", extractive.text).strip()
     if fallback:
         assert all(country in text for country in ("China", "Russia", "Gabon"))
+    elif len(re.findall(r"[.!?\"”’]\s*(?:\[\d+\]\s*)+", text)) >= 2:
+        # two or more kept sentences: the first was shown (checked, with "…") before the model finished
+        growing = [t for t in page.evaluate("() => window.__states") if t.endswith("…") and "Searching" not in t]
+        assert growing, "no intermediate (growing) answer was shown"
 
     # ... and every [n] links to a source card whose highlighted sentence is verbatim in an indexed article.
     links = bot.locator('a[href^="#src-0-"]')

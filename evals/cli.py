@@ -13,7 +13,8 @@ DESCRIPTION = (
     "support and validity, refusals, retrieval and latency. Exits 1 when a metric is below its threshold in "
     "evals/thresholds.toml (the message names the metric and the gap), 2 for bad input. "
     "`rag eval multihop --data DIR` scores the MultiHop-RAG benchmark instead; "
-    "`rag eval --compare A.json B.json` shows what got better and worse between two reports."
+    "`rag eval --compare A.json B.json` shows what got better and worse between two reports; "
+    "`rag eval --engine llm --baseline extractive --report DIR` puts two engines side by side."
 )
 EXIT_GATE = 1
 
@@ -23,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="gold (default): a hand-written gold set; multihop: the MultiHop-RAG benchmark")
     p.add_argument("--gold", help="gold set JSONL (default: evals/gold/bundled.jsonl)")
     p.add_argument("--engine", help="answer engine (rag.engines.ENGINES; default extractive)")
+    p.add_argument("--baseline", metavar="ENGINE",
+                   help="also run this engine (e.g. extractive) on the same cases and write/print a side-by-side "
+                        "table (DIR/compare.md, compare.html; its own report in DIR/baseline/); gates on --engine only")
     p.add_argument("--report", metavar="DIR", help="write report.json, report.md, report.html and junit.xml here")
     p.add_argument("--thresholds", help="thresholds TOML (default: evals/thresholds.toml)")
     p.add_argument("-k", type=int, default=None, help="passages retrieved for Hit@k/MRR (default 3; multihop 10)")
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     try:
         if args.compare:
-            return _compare(*args.compare)
+            return _compare(*args.compare, folder=args.report)
         if args.suite == "multihop":
             from evals.multihop import run_multihop
 
@@ -60,12 +64,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return _bad(str(exc))
 
 
-def _compare(a_path: str, b_path: str) -> int:
+def _compare(a_path: str, b_path: str, folder: str | None = None) -> int:
     from evals.report.compare import compare
     from evals.report.json_report import read
 
-    print(compare(read(a_path), read(b_path)))
+    a, b = read(a_path), read(b_path)
+    print(compare(a, b))
+    if folder:
+        print("comparison: " + ", ".join(str(p) for p in _side_by_side(a, b, folder)))
     return 0
+
+
+def _side_by_side(base: dict, other: dict, folder: str | Path) -> list[Path]:
+    """Write compare.md and compare.html (baseline vs other engine) into `folder`."""
+    from evals.report import side_by_side
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    md, page = folder / "compare.md", folder / "compare.html"
+    md.write_text(side_by_side.markdown(base, other), encoding="utf-8")
+    page.write_text(side_by_side.html(base, other), encoding="utf-8")
+    return [md, page]
 
 
 def _gold(args: argparse.Namespace, config: Config) -> int:
@@ -77,6 +96,15 @@ def _gold(args: argparse.Namespace, config: Config) -> int:
     from evals.runner import failures, run_suite
     from evals.thresholds import DEFAULT, check, load_thresholds
 
+    from rag.engines import get_engine
+
+    for engine in (args.engine, args.baseline):  # a bad engine or a missing LLM: one line before any long run
+        get_engine(engine)
+        if engine == "llm":
+            from rag.llm import configured
+
+            if not configured(config):
+                return _bad("--engine llm needs an LLM: set RAG_LLM_URL (and RAG_LLM_MODEL) or see README 'LLM engine'")
     gold = Path(args.gold) if args.gold else BUNDLED
     cases = load_gold(gold)
     thresholds = load_thresholds(args.thresholds or DEFAULT)
@@ -102,6 +130,8 @@ def _gold(args: argparse.Namespace, config: Config) -> int:
     if args.report:
         paths = write_all(run, metrics, checks, args.report)
         print("reports: " + ", ".join(str(p) for p in paths.values()))
+    if args.baseline:
+        _baseline(args, cases, config, str(shown), run, metrics, checks)
     bad = [c for c in checks if not c.ok]
     for c in bad:
         print(f"rag eval: FAIL {c.message()}", file=sys.stderr)
@@ -109,3 +139,22 @@ def _gold(args: argparse.Namespace, config: Config) -> int:
         return EXIT_GATE
     print(f"rag eval: all {len(checks)} thresholds met")
     return 0
+
+
+def _baseline(args: argparse.Namespace, cases: list, config: Config, shown: str, run, metrics, checks) -> None:
+    """Run the baseline engine on the same cases and print (and, with --report, write) the side-by-side table."""
+    from evals.metrics import compute_all
+    from evals.report import json_report, side_by_side, write_all
+    from evals.runner import run_suite
+    from evals.thresholds import DEFAULT, check, load_thresholds
+
+    base_run = run_suite(cases, config, args.baseline, args.k or 3, shown, progress=not args.no_progress)
+    base_metrics = compute_all(base_run, None)
+    base_checks = check(base_metrics, load_thresholds(args.thresholds or DEFAULT))
+    base, other = json_report.build(base_run, base_metrics, base_checks), json_report.build(run, metrics, checks)
+    print()
+    print(side_by_side.markdown(base, other), end="")
+    if args.report:
+        paths = write_all(base_run, base_metrics, base_checks, Path(args.report) / "baseline")
+        print("baseline reports: " + ", ".join(str(p) for p in paths.values()))
+        print("comparison: " + ", ".join(str(p) for p in _side_by_side(base, other, args.report)))

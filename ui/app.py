@@ -5,7 +5,6 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
@@ -13,8 +12,8 @@ from rag.api import Index, get_index
 from rag.config import Config
 from rag.engines import DEFAULT_ENGINE, available
 from rag.errors import RagError
-from rag.types import Answer
 from ui import render
+from ui.answers import steps
 from ui.uploads import add_files
 
 EXAMPLES = [
@@ -23,7 +22,6 @@ EXAMPLES = [
     "What did China's ambassador ask the United States to do?",
 ]
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
-STREAM_STEPS = 24  # yields per answer: enough to look live, few enough not to flood the socket
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -45,15 +43,6 @@ def _day(text: str | None, label: str) -> date | None:
         raise RagError(f"{label} date {text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _stream(markdown_of: Any, answer: Answer) -> Iterator[str]:
-    """Prefixes of the answer, word by word (markers stay whole), rendered safely at every step."""
-    words = answer.text.split(" ")
-    step = max(1, len(words) // STREAM_STEPS)
-    for i in range(step, len(words), step):
-        yield markdown_of(" ".join(words[:i]) + " …")
-    yield markdown_of(answer.text)
-
-
 def build_app(config: Config | None = None) -> gr.Blocks:
     """The chat app over `config`'s index (indexes articles/ first if the index is empty)."""
     index = get_index(config)
@@ -61,11 +50,6 @@ def build_app(config: Config | None = None) -> gr.Blocks:
     uploads = Path(index.config.home) / "uploads"
     # The "llm" switch appears only when an LLM is configured (rag/llm.py `configured`).
     engines = [e for e in available() if e != "llm" or _llm_configured(index.config)]
-
-    def ask(question: str, sources: list[str] | None, since: str | None, until: str | None,
-            engine: str | None, history: list[dict[str, str]] | None = None) -> Answer:
-        return index.answer(question, sources=sources or None, since=_day(since, "From"),
-                            until=_day(until, "To"), history=history or None, engine=engine or None)
 
     def respond(message: str, chat: list, turns: list, sections: list, sources: list[str] | None,
                 since: str, until: str, engine: str) -> Iterator[tuple]:
@@ -76,24 +60,28 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         chat = chat + [{"role": "user", "content": render.escape_md(question)},
                        {"role": "assistant", "content": "*Searching the articles…*"}]
         yield "", chat, turns, sections, gr.update()
-        try:
-            answer = ask(question, sources, since, until, engine, turns)
-        except (RagError, ValueError) as exc:
-            chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
-            yield gr.update(), chat, turns, sections, gr.update()
-            return
-        turn = len(sections)
-        sections = sections + [render.sources_section(turn, answer, index.store.body)]
-        panel = render.sources_panel(sections)
+        turn, answer = len(sections), None
         # Only the first yield clears the box: later ones leave it alone, so a question typed while
         # this answer streams is kept (and, with trigger_mode="always_last", sent next).
         keep = gr.update()
-        for md in _stream(lambda text: render.chat_markdown(_with_text(answer, text), turn), answer):
-            chat[-1] = {"role": "assistant", "content": md}
-            yield keep, chat, turns, sections, panel
-            time.sleep(0.02)
+        try:
+            for answer, final in steps(index, question, engine=engine or None, history=turns or None,
+                                       sources=sources or None, since=_day(since, "From"), until=_day(until, "To")):
+                # Each step's sources are its own citations, so every [n] shown links to a card.
+                section = render.sources_section(turn, answer, index.store.body)
+                chat[-1] = {"role": "assistant", "content": render.chat_markdown(answer, turn)}
+                yield keep, chat, turns, sections, render.sources_panel(sections + [section])
+                if not final and engine != "llm":
+                    time.sleep(0.02)  # simulated streaming of the extractive answer
+        except (RagError, ValueError) as exc:
+            chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
+            yield keep, chat, turns, sections, render.sources_panel(sections) if sections else gr.update()
+            return
+        if answer is None:
+            return
+        sections = sections + [render.sources_section(turn, answer, index.store.body)]
         turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        yield keep, chat, turns, sections, panel
+        yield keep, chat, turns, sections, render.sources_panel(sections)
 
     def chat_api(message: str) -> str:
         """Ask the indexed articles; returns the answer as Markdown with [n] markers and its sources."""
@@ -166,12 +154,6 @@ def build_app(config: Config | None = None) -> gr.Blocks:
 
 def _example_text(evt: gr.SelectData) -> str:
     return evt.value["text"]
-
-
-def _with_text(answer: Answer, text: str) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, text=text)
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860,

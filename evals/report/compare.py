@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from evals.report.json_report import flat_metrics
+from evals.report.side_by_side import lower_is_better
 
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
@@ -17,7 +18,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> str:
             lines.append(f"{name:40} {_f(va):>8} {_f(vb):>8} {'':>8}")
             continue
         delta = vb - va
-        worse = delta > 0 if name.startswith("latency.") or name.endswith("false_refusal_rate") else delta < 0
+        worse = delta > 0 if lower_is_better(name, a) else delta < 0
         mark = "" if abs(delta) < 1e-9 else ("  worse" if worse else "  better")
         lines.append(f"{name:40} {va:8.3f} {vb:8.3f} {delta:+8.3f}{mark}")
     ca = {c["id"]: c for c in a["cases"]}

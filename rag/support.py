@@ -170,9 +170,13 @@ def cite(verdicts: list[Verdict]) -> tuple[str, list[Citation]]:
     citations: list[Citation] = []
     seen: dict[tuple[str, int, int], int] = {}
     parts: list[str] = []
+    said: set[str] = set()
     for v in verdicts:
-        if not v.support:
+        # Small models repeat themselves: a sentence already said is said once.
+        norm = " ".join(v.claim.text.lower().split())
+        if not v.support or norm in said:
             continue
+        said.add(norm)
         markers = ""
         for span, score in v.support:
             p = span.passage

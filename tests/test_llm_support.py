@@ -122,3 +122,9 @@ def test_fallback_never_quotes_an_injected_instruction(config):
     a = finish("What was staged in Gabon?", "NOT IN ARTICLES", [p], config)
     assert a.engine == FALLBACK_ENGINE and "moon" not in a.text.lower()
     assert all(body[c.start:c.end] == c.text and "Ignore" not in c.text for c in a.citations)
+
+
+def test_a_repeated_sentence_is_said_once(config, passages):
+    n = _n(passages, "refused to sign.")
+    a = _verified(finish(QUESTION, f"{TRUE} [{n}]. {TRUE} [{n}]. {TRUE.upper()} [{n}].", passages, config), config)
+    assert a.engine == "llm" and a.text.count("[1]") == 1 and "removed" not in a.text

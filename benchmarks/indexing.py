@@ -162,12 +162,14 @@ def main() -> None:
 def write(result: dict, out: Path, name: str = "indexing") -> None:
     head = "| run | articles | chunks | seconds | articles/s | words/s | peak RSS MB | index MB | MB per 1,000 articles |"
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, r in result["rows"].items():
-        lines.append(f"| {name} | {r['articles_in']} | {r['chunks']} | {r['seconds']} | {r['articles_per_s']} | "
+    for run, r in result["rows"].items():
+        lines.append(f"| {run} | {r['articles_in']} | {r['chunks']} | {r['seconds']} | {r['articles_per_s']} | "
                      f"{r['words_per_s']:,} | {r['peak_rss_mb']} | {r['disk_mb']} | {r['disk_mb_per_1000_articles']} |")
     table = "\n".join(lines)
     summary = (f"cold throughput vs quickstart (same {result['subset']}, same run): "
-               f"{result['speedup_vs_quickstart_cold']}x; re-index of the unchanged corpus: {result['reindex_unchanged_seconds']} s")
+               f"{result['speedup_vs_quickstart_cold']}x")
+    if result["reindex_unchanged_seconds"] is not None:
+        summary += f"; re-index of the unchanged corpus: {result['reindex_unchanged_seconds']} s"
     print(table + "\n\n" + summary)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -25,8 +25,8 @@ class Weights:
     day: float = 0.3  # bonus when its publication day is mentioned in the question
     clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
     pool: int = 100  # candidates taken from each retriever
-    per_article: int = 3  # at most this many chunks of one article before the others had their turn
-    per_source: int = 2  # when 2+ outlets are named: each one's best chunks first, round robin
+    per_article: int = 4  # at most this many chunks of one article before the others had their turn
+    per_source: int = 3  # when 2+ outlets are named: each one's best chunks first, round robin
 
 
 def chroma_where(sources: list[str] | None, since: date | None, until: date | None) -> dict[str, Any] | None:
@@ -151,11 +151,16 @@ def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float
     return total / top if top > 0 else total
 
 
-def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int) -> list[tuple[float, int]]:
-    """Best first, but an article's chunks beyond `per_article` wait until other articles had their turn."""
-    picked: list[tuple[float, int]] = []
+def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int,
+              first: list[tuple[float, int]] | None = None) -> list[tuple[float, int]]:
+    """Best first, but an article's chunks beyond `per_article` wait until other articles had their turn;
+    `first` are already placed ahead and count towards their articles' caps."""
+    picked: list[tuple[float, int]] = list(first or [])
     held: list[tuple[float, int]] = []
     count: dict[str, int] = {}
+    for _, i in picked:
+        a = kw.meta[i]["article_id"]
+        count[a] = count.get(a, 0) + 1
     for s, i in scored:
         a = kw.meta[i]["article_id"]
         if count.get(a, 0) < per_article:
@@ -181,5 +186,5 @@ def interleave_sources(scored: list[tuple[float, int]], kw: keyword.KeywordIndex
         first += [by_source[n][r] for n in present if r < len(by_source[n])]
     first.sort(reverse=True)
     taken = {i for _, i in first}
-    rest = diversify([x for x in scored if x[1] not in taken], kw, k, per_article)
-    return (first + rest)[:k]
+    # The outlets' picks count towards the per-article cap, so one article cannot take 2 + per_article slots.
+    return diversify([x for x in scored if x[1] not in taken], kw, k, per_article, first)

@@ -11,7 +11,7 @@ import pytest
 from rag import keyword, retrieve
 from rag.config import Config
 from rag.hints import clauses, question_hints
-from rag.retrieve import Retriever, diversify
+from rag.retrieve import Retriever, diversify, interleave_sources
 from rag.store import Store
 
 
@@ -99,6 +99,17 @@ def test_diversify_lets_other_articles_in():
     scored = [(0.9, 0), (0.8, 1), (0.7, 2), (0.6, 3), (0.5, 4)]
     picked = diversify(scored, KW(), k=4, per_article=2)
     assert [i for _, i in picked] == [0, 1, 4, 2]
+
+
+def test_named_outlets_first_and_their_picks_count_towards_the_article_cap():
+    class KW:
+        meta = [{"article_id": a} for a in "AAAACD"]
+        sources = ["x", "x", "x", "x", "y", "z"]
+
+    scored = [(0.9, 0), (0.8, 1), (0.7, 2), (0.6, 3), (0.5, 4), (0.4, 5)]
+    picked = [i for _, i in interleave_sources(scored, KW(), {"x", "y"}, k=4, per_article=2, per_source=1)]
+    # outlet x's best (0) and y's best (4) go first; article A then has one more slot (1), then D (5)
+    assert picked == [0, 4, 1, 5]
 
 
 def test_keyword_scores_match_terms(config):

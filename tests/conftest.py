@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ ARTICLES = ROOT / "articles"
 GUARDIAN = ARTICLES / "000_29834b6968a0d052.txt"
 AP = ARTICLES / "002_e12e80fc82021416.txt"
 SEVEN = ["China", "Gabon", "Ghana", "India", "Kenya", "Mexico", "Russia"]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for the servers the tests start."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
 import sys
 import time
@@ -10,6 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port  # noqa: F401  (re-exported for the LLM test modules)
 
 LLM_MODULES = ("llama_cpp", "llama_index.llms.openai_like", "llama_index.llms.openai",
                "llama_index.llms.ollama", "llama_index.llms.llama_cpp")
@@ -31,12 +32,6 @@ def _missing() -> str | None:
 
 
 MISSING = _missing()  # test modules skip with this reason when the llm extra is not installed
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

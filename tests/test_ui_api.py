@@ -1,17 +1,10 @@
 """The chat as an API: gradio_client against the launched app (the `/chat` endpoint is a contract)."""
 from __future__ import annotations
 
-import socket
 
 import pytest
 
-from conftest import SEVEN
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import SEVEN, free_port
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/bench-data/multihop-rag/corpus.json")
+sys.path.insert(0, str(ROOT))
+from benchmarks import MULTIHOP  # noqa: E402
+CORPUS = MULTIHOP / "corpus.json"
 
 
 def _peak_mb() -> float:

@@ -26,7 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent.parent / "shared" / "bench-data" / "multihop-rag"
+from benchmarks import MULTIHOP  # noqa: E402
+DATA = MULTIHOP
 WINDOW = 8
 MAX_FAR = 0.05
 

@@ -21,7 +21,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-QUERIES = Path("/work/shared/bench-data/multihop-rag/MultiHopRAG.json")
+from benchmarks import MULTIHOP  # noqa: E402
+QUERIES = MULTIHOP / "MultiHopRAG.json"
 
 
 def squash(text: str) -> str:

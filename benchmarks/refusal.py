@@ -18,11 +18,12 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks import MULTIHOP  # noqa: E402
 
 import rag  # noqa: E402,F401
 from rag.config import Config  # noqa: E402
 
-DATA = ROOT.parent.parent / "shared" / "bench-data" / "multihop-rag"
+DATA = MULTIHOP
 # Bundled-article questions (tests/test_answer.py, tests/test_answers_newsroom.py): answerable, then not.
 BUNDLED_YES = [
     "Who refused to sign the statement?", "When will Antony Blinken hold trilateral talks in Hawaii?",

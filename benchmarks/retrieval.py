@@ -22,11 +22,12 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks import MULTIHOP  # noqa: E402
 
 import rag  # noqa: E402,F401  (offline environment first)
 from rag.config import Config  # noqa: E402
 
-DATA = ROOT.parent.parent / "shared" / "bench-data" / "multihop-rag"
+DATA = MULTIHOP
 _WS = re.compile(r"\s+")
 
 

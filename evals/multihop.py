@@ -97,6 +97,10 @@ def run_multihop(args: argparse.Namespace, config: Config) -> int:
     if args.split != "dev":
         print(f"rag eval multihop: the {args.split} split includes held-out queries (i % 5 == 0): "
               "report these numbers, never choose parameters with them", file=sys.stderr)
+    if args.split in ("dev", "all") and config.rerank:
+        print("rag eval multihop: the learned ranker (rag/ranker.npz) was trained on the dev split, so dev "
+              "retrieval scores are in-sample; benchmarks/retrieval.py reports a cross-fitted estimate",
+              file=sys.stderr)
     queries = load_queries(data, args.split)[: args.limit] if args.limit else load_queries(data, args.split)
     cache = Path(args.cache) if args.cache else Path(config.home) / "eval-multihop"
     cfg = multihop_config(config, cache)

@@ -130,6 +130,20 @@ class KeywordIndex:
     sources: np.ndarray  # lower-cased outlet per chunk
     days: np.ndarray  # YYYYMMDD per chunk (0 = unknown)
     row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: Any, make: Any, *args: Any) -> Any:
+        """`make(*args)`, remembered under `key` for the life of this index generation (bounded)."""
+        got = self._cache.get(key)
+        if got is None:
+            if len(self._cache) > 200_000:  # a long-running server on a huge corpus: start over
+                self._cache.clear()
+            got = self._cache[key] = make(*args)
+        return got
+
+    def title_terms(self, row: int) -> frozenset[str]:
+        """Content words of the chunk's headline."""
+        return self.cached(("title", row), lambda: frozenset(terms(self.meta[row]["title"] or "")))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query term is indexed)."""

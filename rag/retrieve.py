@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from rag import keyword
+from rag import keyword, ranker
 from rag.config import Config
-from rag.hints import clauses, question_hints
+from rag.hints import Hints, clauses, question_hints
+from rag.keyword import terms
+from rag.rank_features import Pool, features
 from rag.store import Store
 from rag.types import Passage
 
@@ -62,6 +64,8 @@ class Retriever:
         self.weights = weights or Weights()
         self._sources: list[str] | None = None
         self._generation = -1
+        # The learned ranker (rag/ranker.npz) unless `rerank` is off; benchmarks swap in their own models.
+        self.model: ranker.TreeModel | None = ranker.load() if self.config.rerank else None
 
     def _known_sources(self, kw: keyword.KeywordIndex) -> list[str]:
         if self._generation != kw.generation:
@@ -74,18 +78,19 @@ class Retriever:
 
         return np.asarray(embedder(self.config.embed_batch).get_query_embedding(question), dtype=np.float32)
 
-    def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
-                 since: date | None = None, until: date | None = None) -> list[Passage]:
-        """Top-k passages for `question`, best first; `score` is the fused score (higher is better)."""
-        k = k or self.config.top_k
+    def candidates(self, question: str, sources: list[str] | None = None, since: date | None = None,
+                   until: date | None = None) -> tuple[Pool, Hints, keyword.KeywordIndex] | None:
+        """The hybrid pool for `question` (each retriever's best `pool` chunks, with both scores for all),
+        the question's hints, and the keyword index the pool's rows refer to."""
         w = self.weights
         kw = keyword.load(self.store)
         if not kw.meta:
-            return []
+            return None
 
         # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
         # several articles, one per clause, so a chunk that matches one clause well counts as well.
-        bm = keyword_scores(kw, question, w.clause, _mask(kw, sources, since, until))
+        whole, parts = keyword_parts(kw, question, _mask(kw, sources, since, until))
+        bm = fuse_keyword(whole, parts, w.clause)
         top_bm = np.argsort(-bm)[: w.pool]
         top_bm = top_bm[bm[top_bm] > 0]
 
@@ -101,38 +106,60 @@ class Retriever:
             for cid, vec in zip(got["ids"], got["embeddings"]):
                 dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
 
+        pairs = [(kw.row_of[cid], cos) for cid, cos in dense.items() if cid in kw.row_of]
+        if not pairs:
+            return None
+        rows = np.array([r for r, _ in pairs], dtype=np.int64)
+        cos = np.array([c for _, c in pairs], dtype=np.float64)
         hints = question_hints(question, self._known_sources(kw))
-        scored: list[tuple[float, int]] = []
-        for cid, cos in dense.items():
-            i = kw.row_of.get(cid)
-            if i is None:
-                continue
-            s = w.dense * cos + w.keyword * float(bm[i])
-            if kw.sources[i] in hints.sources:
-                s += w.source
-            if kw.days[i] in hints.days:
-                s += w.day
-            scored.append((s, i))
-        scored.sort(reverse=True)
+        src = np.isin(kw.sources[rows], list(hints.sources)).astype(np.float64)
+        day = np.isin(kw.days[rows], list(hints.days)).astype(np.float64)
+        fused = w.dense * cos + w.keyword * bm[rows] + w.source * src + w.day * day
+        bodies: dict[str, str] = {}  # many candidates share an article: read each body once
+        for r in rows:
+            a = kw.meta[r]["article_id"]
+            if a not in bodies:
+                bodies[a] = self.store.body(a) or ""
+        texts = [bodies[kw.meta[r]["article_id"]][kw.meta[r]["start"] : kw.meta[r]["end"]] for r in rows]
+        q_terms = set(terms(question))
+        return Pool(rows=rows, cos=cos, fused_keyword=bm[rows], keyword_question=whole[rows],
+                    keyword_clauses=[p[rows] for p in parts] or [whole[rows]], fused=fused,
+                    source_named=src, day_named=day, texts=texts, question_terms=q_terms,
+                    clause_terms=[set(terms(c)) for c in clauses(question)] or [q_terms],
+                    n_sources=len(hints.sources), n_days=len(hints.days)), hints, kw
+
+    def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
+                 since: date | None = None, until: date | None = None) -> list[Passage]:
+        """Top-k passages for `question`, best first; `score` is the ranker's P(holds evidence), else the fused score."""
+        k = k or self.config.top_k
+        w = self.weights
+        got = self.candidates(question, sources, since, until)
+        if got is None:
+            return []
+        pool, hints, kw = got
+        score = self.model.score(features(pool, kw)) if self.model is not None else pool.fused
+        scored = sorted(zip(score.tolist(), pool.rows.tolist()), reverse=True)
         out: list[Passage] = []
         for s, i in interleave_sources(scored, kw, hints.sources, k, w.per_article, w.per_source):
             # A held-back chunk may outscore the one before it; report scores non-increasing, best first.
             out.append(self._passage(kw.meta[i], min(s, out[-1].score) if out else s))
         return out
 
-    def _passage(self, m: dict[str, Any], score: float) -> Passage:
+    def _text(self, m: dict[str, Any]) -> str:
         body = self.store.body(m["article_id"]) or ""
+        return body[m["start"] : m["end"]]
+
+    def _passage(self, m: dict[str, Any], score: float) -> Passage:
         return Passage(
-            text=body[m["start"] : m["end"]], article_id=m["article_id"], title=m["title"] or "",
+            text=self._text(m), article_id=m["article_id"], title=m["title"] or "",
             source=m["source"] or None, published=m["published"] or None, start=int(m["start"]),
             end=int(m["end"]), score=round(float(score), 4), url=m["url"] or None, chunk_id=m["chunk_id"],
         )
 
 
-def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float,
-                   allowed: np.ndarray | None = None) -> np.ndarray:
-    """BM25 of the whole question plus `clause_weight` x the best BM25 of any one clause (each scaled to its
-    best allowed chunk), scaled to [0, 1]; chunks outside `allowed` score 0."""
+def keyword_parts(kw: keyword.KeywordIndex, question: str,
+                  allowed: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """BM25 of the whole question and of each clause, each scaled to its best allowed chunk (others 0)."""
 
     def scaled(text: str) -> np.ndarray:
         x = kw.scores(text)
@@ -141,14 +168,24 @@ def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float
         top = float(x.max()) if len(x) else 0.0
         return x / top if top > 0 else x
 
-    total = scaled(question)
-    if clause_weight:
-        best = np.zeros_like(total)
-        for part in clauses(question):
-            np.maximum(best, scaled(part), out=best)
-        total += clause_weight * best
+    return scaled(question), [scaled(part) for part in clauses(question)]
+
+
+def fuse_keyword(whole: np.ndarray, parts: list[np.ndarray], clause_weight: float) -> np.ndarray:
+    """The whole question's BM25 plus `clause_weight` x the best clause's, scaled to [0, 1]."""
+    total = whole.copy()
+    if clause_weight and parts:
+        total += clause_weight * np.max(parts, axis=0)
     top = float(total.max()) if len(total) else 0.0
     return total / top if top > 0 else total
+
+
+def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float,
+                   allowed: np.ndarray | None = None) -> np.ndarray:
+    """BM25 of the whole question plus `clause_weight` x the best BM25 of any one clause (each scaled to its
+    best allowed chunk), scaled to [0, 1]; chunks outside `allowed` score 0."""
+    whole, parts = keyword_parts(kw, question, allowed)
+    return fuse_keyword(whole, parts if clause_weight else [], clause_weight)
 
 
 def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int,

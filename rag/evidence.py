@@ -1,7 +1,7 @@
 """Sentence evidence: split the retrieved passages into sentences and score each against the question.
 
 Scoring is lexical (IDF-weighted share of the question's terms a sentence holds), plus the passage's
-retrieval score (which carries the dense similarity), plus answer-type fit, so no model runs per question.
+retrieval rank (which carries the dense similarity and the ranker), plus answer-type fit.
 """
 from __future__ import annotations
 
@@ -121,14 +121,18 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
     kind = question_kind(question)
     full = {t: idf(t) for t in own | set(terms(context))}
     full_total = sum(full.values()) or 1.0
-    best_passage = max(e.passage.score for e in evidence) or 1.0
+    # Passages come best first; an earlier passage's sentence gets a small edge. By rank, not by score: the
+    # learned ranker's probabilities spread far wider than the fused scores this weight was set with.
+    order: dict[int, int] = {}
+    for e in evidence:
+        order.setdefault(id(e.passage), len(order))
     for e in evidence:
         s_terms = set(terms(e.text))
         e.coverage = sum(weights[t] for t in q_terms & s_terms) / total
         # The headline gives a sentence its subject ("Kim Jong-un's regime" is North Korea's).
         e.support = sum(full[t] for t in full.keys() & (s_terms | _title_terms(e.passage.title))) / full_total
         s_neg = negated(s_terms) or bool(re.search(r"\b(not|no|never)\b|n't\b", e.text.lower()))
-        prior = max(e.passage.score, 0.0) / best_passage
+        prior = max(0.0, 1.0 - 0.025 * order[id(e.passage)])
         e.score = 0.65 * e.coverage + 0.15 * prior + 0.2 * type_fit(kind, question, e.text) * min(1.0, 2 * e.coverage)
         if s_neg and not q_neg:  # "refused to sign" does not support "who signed"
             e.score -= 0.3 if context else 0.15

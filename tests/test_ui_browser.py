@@ -192,4 +192,5 @@ def test_question_sent_while_an_answer_streams_is_not_dropped(page):
         "n => { const b = document.querySelectorAll('#rag-chat [data-testid=bot]')[n];"
         " return b && /12 February/.test(b.innerText) && !/…\\s*$/.test(b.innerText.trim()); }",
         arg=before + 1, timeout=120_000)
-    assert all(c in page.locator("#rag-chat [data-testid=bot]").nth(before).inner_text() for c in SEVEN)
+    first = page.locator("#rag-chat [data-testid=bot]").nth(before).inner_text()
+    assert all(c in first for c in SEVEN), first  # the first answer was neither cut short nor overwritten

@@ -51,15 +51,17 @@ def build_app(config: Config | None = None) -> gr.Blocks:
     # The "llm" switch appears only when an LLM is configured (rag/llm.py `configured`).
     engines = [e for e in available() if e != "llm" or _llm_configured(index.config)]
 
-    def respond(message: str, chat: list, turns: list, sections: list, sources: list[str] | None,
+    def respond(message: str, shown: list, turns: list, sections: list, sources: list[str] | None,
                 since: str, until: str, engine: str) -> Iterator[tuple]:
+        # The chat so far comes from server-side state, not from the Chatbot's value: a question sent while
+        # an answer streams may carry a snapshot taken mid-stream, which would overwrite that answer.
         question = (message or "").strip()
         if not question:
-            yield gr.update(), chat, turns, sections, gr.update()
+            yield gr.update(), shown, shown, turns, sections, gr.update()
             return
-        chat = chat + [{"role": "user", "content": render.escape_md(question)},
-                       {"role": "assistant", "content": "*Searching the articles…*"}]
-        yield "", chat, turns, sections, gr.update()
+        chat = shown + [{"role": "user", "content": render.escape_md(question)},
+                        {"role": "assistant", "content": "*Searching the articles…*"}]
+        yield "", chat, shown, turns, sections, gr.update()
         turn, answer = len(sections), None
         # Only the first yield clears the box: later ones leave it alone, so a question typed while
         # this answer streams is kept (and, with trigger_mode="always_last", sent next).
@@ -70,18 +72,18 @@ def build_app(config: Config | None = None) -> gr.Blocks:
                 # Each step's sources are its own citations, so every [n] shown links to a card.
                 section = render.sources_section(turn, answer, index.store.body)
                 chat[-1] = {"role": "assistant", "content": render.chat_markdown(answer, turn)}
-                yield keep, chat, turns, sections, render.sources_panel(sections + [section])
+                yield keep, chat, shown, turns, sections, render.sources_panel(sections + [section])
                 if not final and engine != "llm":
                     time.sleep(0.02)  # simulated streaming of the extractive answer
         except (RagError, ValueError) as exc:
             chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
-            yield keep, chat, turns, sections, render.sources_panel(sections) if sections else gr.update()
+            yield keep, chat, chat, turns, sections, render.sources_panel(sections) if sections else gr.update()
             return
         if answer is None:
             return
         sections = sections + [render.sources_section(turn, answer, index.store.body)]
         turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        yield keep, chat, turns, sections, render.sources_panel(sections)
+        yield keep, chat, chat, turns, sections, render.sources_panel(sections)
 
     def chat_api(message: str) -> str:
         """Ask the indexed articles; returns the answer as Markdown with [n] markers and its sources."""
@@ -132,17 +134,18 @@ def build_app(config: Config | None = None) -> gr.Blocks:
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label=".txt .md .html .json .jsonl",
                             elem_id="rag-upload")
             upload_report = gr.Markdown(elem_id="rag-upload-report")
+        shown = gr.State([])  # the chat's messages as of the last finished answer
         turns = gr.State([])
         sections = gr.State([])
 
-        inputs = [message, chatbot, turns, sections, source_filter, since, until, engine]
-        outputs = [message, chatbot, turns, sections, panel]
+        inputs = [message, shown, turns, sections, source_filter, since, until, engine]
+        outputs = [message, chatbot, shown, turns, sections, panel]
         # "always_last": a question sent while the previous answer is still finishing runs next, instead
         # of being dropped (Gradio's default "once" ignores submits while an event is pending).
         message.submit(respond, inputs, outputs, api_visibility="private", trigger_mode="always_last")
         chatbot.example_select(_example_text, None, message, api_visibility="private",
                                queue=False).then(respond, inputs, outputs, api_visibility="private")
-        reset = (lambda: ("", [], [], [], render.sources_panel([])), None, outputs)
+        reset = (lambda: ("", [], [], [], [], render.sources_panel([])), None, outputs)
         clear.click(*reset, api_visibility="private", queue=False)
         chatbot.clear(*reset, api_visibility="private", queue=False)  # the chat's own bin icon
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")

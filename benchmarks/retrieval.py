@@ -1,6 +1,7 @@
 """Retrieval quality on MultiHop-RAG (dev split): our hybrid retriever vs two baselines, in one run.
 
-    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/train_ranker.py --cache /tmp/issue3   # fold models, once
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py --cache /tmp/issue3
 
 Dev split only (query index i % 5 != 0), null queries left out, 256-token chunks, top 10, the benchmark's
 own hit rule (a chunk is a hit if it contains a gold fact, whitespace removed). Prints a table and writes

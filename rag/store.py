@@ -223,6 +223,11 @@ class Store:
         self._delete_chunks(ids)
         if nodes:
             self.vector_store.add(nodes)
+        # Keyword index: the same chunks' BM25 terms, written together with Chroma and before the commit
+        # below, so a crash in between leaves the article PENDING and the next run redoes both.
+        from rag.keyword import record_chunks
+
+        record_chunks(self, items)
         with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -231,10 +236,6 @@ class Store:
                     for a, h, c, _ in items
                 ],
             )
-        # Keyword index (issue 3): the same chunks' BM25 terms, written together with Chroma.
-        from rag.keyword import record_chunks
-
-        record_chunks(self, items)
 
     def delete_articles(self, ids: list[str]) -> None:
         """Remove these articles everywhere (chunks first, then rows, so a crash leaves them prunable)."""

@@ -120,6 +120,29 @@ def test_crash_inside_a_batch_is_repaired_by_rerun(docs, empty_config, monkeypat
     assert len(ids) == len(set(ids)) == fresh.chunk_count()
 
 
+def test_crash_before_the_keyword_rows_is_repaired_by_rerun(docs, empty_config, monkeypatch):
+    # The window a SIGKILL once hit in CI: the batch is in Chroma, its keyword rows are not written yet.
+    write_jsonl(docs / "feed.jsonl", [record(i) for i in range(8)])
+    from rag import keyword
+
+    real, calls = keyword.record_chunks, []
+
+    def crash_on_second_batch(store, items):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(store, items)
+
+    monkeypatch.setattr(keyword, "record_chunks", crash_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        index_paths([docs], empty_config, Store(empty_config), progress=False, batch_articles=3)
+    monkeypatch.undo()
+
+    fresh = Store(empty_config)
+    index_paths([docs], empty_config, fresh, progress=False, batch_articles=3)
+    assert fresh.check() == [] and keyword.check(fresh) == [] and fresh.article_count() == 9
+
+
 @pytest.mark.slow
 def test_sigkill_then_rerun_finishes_with_no_duplicates(tmp_path):
     docs = tmp_path / "docs"

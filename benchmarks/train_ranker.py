@@ -61,7 +61,6 @@ def collect(cache: Path, data: Path, limit: int | None, pool: int | None = None)
 def to_spec(model) -> dict:
     """scikit-learn's fitted trees as flat arrays with absolute node indices (see rag/ranker.py)."""
     feature, threshold, left, right, value, leaf, roots = [], [], [], [], [], [], []
-    depth = 0
     for (tree,) in model._predictors:
         base = len(feature)
         roots.append(base)
@@ -72,10 +71,9 @@ def to_spec(model) -> dict:
         right += (n["right"] + base).tolist()
         value += n["value"].tolist()
         leaf += n["is_leaf"].astype(bool).tolist()
-        depth = max(depth, int(n["depth"].max()))
     return {"features": FEATURES, "baseline": float(np.ravel(model._baseline_prediction)[0]),
             "trees": {"feature": feature, "threshold": threshold, "left": left, "right": right, "value": value,
-                      "leaf": leaf, "roots": roots, "depth": depth + 1}}
+                      "leaf": leaf, "roots": roots}}
 
 
 def evaluate(queries, data, scores, kw, weights) -> dict[str, float]:

@@ -59,15 +59,14 @@ def _group_rank(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group(keys: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
-    """Per-row max or mean of `values` over the rows sharing its key."""
-    _, inv = np.unique(keys, return_inverse=True)
+def _group(codes: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
+    """Per-row max or mean of `values` over the rows sharing its group code (0..n-1)."""
     if how == "max":
-        agg = np.full(inv.max() + 1, -np.inf)
-        np.maximum.at(agg, inv, values)
+        agg = np.full(codes.max() + 1, -np.inf)
+        np.maximum.at(agg, codes, values)
     else:
-        agg = np.bincount(inv, weights=values) / np.bincount(inv)
-    return agg[inv]
+        agg = np.bincount(codes, weights=values) / np.bincount(codes)
+    return agg[codes]
 
 
 def _sentence_overlap(sentences: list[frozenset[str]], clause_terms: list[set[str]], question_terms: set[str],
@@ -99,9 +98,9 @@ def features(pool: Pool, kw: KeywordIndex) -> np.ndarray:
     idf = {t: math.log((n_chunks - kw.df(t) + 0.5) / (kw.df(t) + 0.5) + 1.0) for t in vocabulary}
 
     rows, s = pool.rows, pool.fused
-    articles = np.array([kw.meta[r]["article_id"] for r in rows], dtype=object)
+    _, articles = np.unique([kw.meta[r]["article_id"] for r in rows], return_inverse=True)
     art_max = _group(articles, s, "max")
-    order = list(dict.fromkeys(articles[np.argsort(-art_max, kind="stable")]))
+    order = list(dict.fromkeys(articles[np.argsort(-art_max, kind="stable")].tolist()))
     art_rank = {a: i for i, a in enumerate(order)}
     sent = np.array([_sentence_overlap(kw.cached(("sentences", r), sentence_terms, t), pool.clause_terms,
                                        pool.question_terms, idf) for r, t in zip(rows, pool.texts)]).reshape(-1, 3)

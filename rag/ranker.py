@@ -28,7 +28,6 @@ class TreeModel:
         self.value = np.asarray(t["value"], dtype=np.float64)
         self.leaf = np.asarray(t["leaf"], dtype=bool)
         self.roots = np.asarray(t["roots"], dtype=np.int64)
-        self.depth = int(t["depth"])
         self.info = {k: v for k, v in spec.items() if k not in ("trees",)}
 
     def raw(self, X: np.ndarray) -> np.ndarray:
@@ -60,14 +59,13 @@ def load(path: str = str(MODEL)) -> TreeModel | None:
         return None
     with np.load(p, allow_pickle=False) as z:
         spec = json.loads(str(z["info"]))
-        spec["trees"] = {k[5:]: z[k] for k in z.files if k.startswith("tree_")} | spec.pop("tree_sizes")
+        spec["trees"] = {k[5:]: z[k] for k in z.files if k.startswith("tree_")}
     return TreeModel(spec)
 
 
 def save(spec: dict, path: Path) -> None:
     """Write a model spec (as built by benchmarks/train_ranker.py) in the format `load` reads."""
-    t = spec["trees"]
-    info = {k: v for k, v in spec.items() if k != "trees"} | {"tree_sizes": {"depth": int(t["depth"])}}
-    arrays = {f"tree_{k}": np.asarray(v) for k, v in t.items() if k != "depth"}
+    info = {k: v for k, v in spec.items() if k != "trees"}
+    arrays = {f"tree_{k}": np.asarray(v) for k, v in spec["trees"].items()}
     with open(path, "wb") as f:
         np.savez_compressed(f, info=np.array(json.dumps(info)), **arrays)

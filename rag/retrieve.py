@@ -22,7 +22,7 @@ class Weights:
     """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
 
     dense: float = 0.35  # weight of the cosine similarity
-    keyword: float = 0.65  # weight of the keyword score (BM25, scaled to the best chunk; see keyword_scores)
+    keyword: float = 0.65  # weight of the keyword score (BM25, scaled to the best chunk; see fuse_keyword)
     source: float = 0.3  # bonus when the chunk's outlet is named in the question
     day: float = 0.3  # bonus when its publication day is mentioned in the question
     clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
@@ -139,22 +139,20 @@ class Retriever:
         pool, hints, kw = got
         score = self.model.score(features(pool, kw)) if self.model is not None else pool.fused
         scored = sorted(zip(score.tolist(), pool.rows.tolist()), reverse=True)
+        text_of = dict(zip(pool.rows.tolist(), pool.texts))
         out: list[Passage] = []
         for s, i in interleave_sources(scored, kw, hints.sources, k, w.per_article, w.per_source):
             # A held-back chunk may outscore the one before it; report scores non-increasing, best first.
-            out.append(self._passage(kw.meta[i], min(s, out[-1].score) if out else s))
+            out.append(_passage(kw.meta[i], text_of[i], min(s, out[-1].score) if out else s))
         return out
 
-    def _text(self, m: dict[str, Any]) -> str:
-        body = self.store.body(m["article_id"]) or ""
-        return body[m["start"] : m["end"]]
 
-    def _passage(self, m: dict[str, Any], score: float) -> Passage:
-        return Passage(
-            text=self._text(m), article_id=m["article_id"], title=m["title"] or "",
-            source=m["source"] or None, published=m["published"] or None, start=int(m["start"]),
-            end=int(m["end"]), score=round(float(score), 4), url=m["url"] or None, chunk_id=m["chunk_id"],
-        )
+def _passage(m: dict[str, Any], text: str, score: float) -> Passage:
+    return Passage(
+        text=text, article_id=m["article_id"], title=m["title"] or "",
+        source=m["source"] or None, published=m["published"] or None, start=int(m["start"]),
+        end=int(m["end"]), score=round(float(score), 4), url=m["url"] or None, chunk_id=m["chunk_id"],
+    )
 
 
 def keyword_parts(kw: keyword.KeywordIndex, question: str,
@@ -178,14 +176,6 @@ def fuse_keyword(whole: np.ndarray, parts: list[np.ndarray], clause_weight: floa
         total += clause_weight * np.max(parts, axis=0)
     top = float(total.max()) if len(total) else 0.0
     return total / top if top > 0 else total
-
-
-def keyword_scores(kw: keyword.KeywordIndex, question: str, clause_weight: float,
-                   allowed: np.ndarray | None = None) -> np.ndarray:
-    """BM25 of the whole question plus `clause_weight` x the best BM25 of any one clause (each scaled to its
-    best allowed chunk), scaled to [0, 1]; chunks outside `allowed` score 0."""
-    whole, parts = keyword_parts(kw, question, allowed)
-    return fuse_keyword(whole, parts if clause_weight else [], clause_weight)
 
 
 def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int,

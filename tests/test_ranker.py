@@ -19,7 +19,7 @@ def _stump(feature: int, threshold: float, low: float, high: float) -> dict:
 def test_trees_walk_like_the_split_rule_says():
     a, b = _stump(0, 0.5, -1.0, 1.0), _stump(1, 2.0, 0.25, -0.25)
     trees = {k: a[k] + ([x + 3 for x in b[k]] if k in ("left", "right") else b[k]) for k in a}
-    model = ranker.TreeModel({"features": ["x", "y"], "baseline": 0.1, "trees": trees | {"roots": [0, 3], "depth": 2}})
+    model = ranker.TreeModel({"features": ["x", "y"], "baseline": 0.1, "trees": trees | {"roots": [0, 3]}})
     X = np.array([[0.5, 2.0], [0.6, 2.0], [0.0, 3.0], [1.0, 9.0]])  # x <= 0.5 goes left, as in scikit-learn
     assert np.allclose(model.raw(X), [0.1 - 1 + 0.25, 0.1 + 1 + 0.25, 0.1 - 1 - 0.25, 0.1 + 1 - 0.25])
     assert np.all((model.score(X) > 0) & (model.score(X) < 1)) and model.raw(np.zeros((0, 2))).shape == (0,)

@@ -83,13 +83,15 @@ def test_clauses_split_a_multi_hop_question():
 
 
 def test_keyword_scores_are_scaled_to_the_best_chunk(config):
-    from rag.retrieve import keyword_scores
+    from rag.retrieve import fuse_keyword, keyword_parts
 
     kw = keyword.load(Store(config))
+    whole, parts = keyword_parts(kw, "Gabon Ghana Kenya, weapons tests January")
+    assert len(parts) == 2
     for weight in (0.0, 1.0):
-        s = keyword_scores(kw, "Gabon Ghana Kenya, weapons tests January", weight)
+        s = fuse_keyword(whole, parts, weight)
         assert s.max() == pytest.approx(1.0) and s.min() >= 0
-    assert keyword_scores(kw, "zzzz qqqq", 1.0).max() == 0
+    assert fuse_keyword(*keyword_parts(kw, "zzzz qqqq"), 1.0).max() == 0
 
 
 def test_diversify_lets_other_articles_in():

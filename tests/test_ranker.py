@@ -1,5 +1,5 @@
 """The learned ranker: its trees evaluate like scikit-learn's, the bundled model matches the features,
-and retrieval uses it (or the fused score when it is switched off)."""
+and retrieval uses it when switched on (the default is the fused score)."""
 from __future__ import annotations
 
 import numpy as np
@@ -56,7 +56,9 @@ def test_bundled_model_reads_the_features_we_compute(config):
 
 def test_ranker_orders_retrieval_and_can_be_switched_off(config):
     q = "Who refused to sign the statement?"
-    on = Retriever(Store(config)).retrieve(q)
+    assert Config().rerank is False and Retriever(Store(config), config).model is None  # opt-in, see README
+    on_config = Config.load(home=config.home, articles_dir=config.articles_dir, rerank=True)
+    on = Retriever(Store(on_config), on_config).retrieve(q)
     off_config = Config.load(home=config.home, articles_dir=config.articles_dir, rerank=False)
     off = Retriever(Store(off_config), off_config).retrieve(q)
     assert len(on) == len(off) == min(10, Store(config).chunk_count())

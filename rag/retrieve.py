@@ -64,7 +64,7 @@ class Retriever:
         self.weights = weights or Weights()
         self._sources: list[str] | None = None
         self._generation = -1
-        # The learned ranker (rag/ranker.npz) unless `rerank` is off; benchmarks swap in their own models.
+        # The learned ranker (rag/ranker.npz) only when `rerank` is on (opt-in); benchmarks swap in their own models.
         self.model: ranker.TreeModel | None = ranker.load() if self.config.rerank else None
 
     def _known_sources(self, kw: keyword.KeywordIndex) -> list[str]:

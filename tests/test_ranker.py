@@ -54,7 +54,7 @@ def test_bundled_model_reads_the_features_we_compute(config):
     assert np.all((p > 0) & (p < 1)) and p.std() > 0  # the model separates candidates
 
 
-def test_ranker_orders_retrieval_and_can_be_switched_off(config):
+def test_ranker_is_opt_in_and_orders_retrieval_when_on(config):
     q = "Who refused to sign the statement?"
     assert Config().rerank is False and Retriever(Store(config), config).model is None  # opt-in, see README
     on_config = Config.load(home=config.home, articles_dir=config.articles_dir, rerank=True)

@@ -86,6 +86,19 @@ def evaluate(queries, data, scores, kw, weights) -> dict[str, float]:
     return {k: round(v, 3) for k, v in score_run(queries, texts).items()}
 
 
+def fit(items: list):
+    """Gradient-boosted trees (PARAMS) on the (features, labels, ...) items of some questions."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**PARAMS).fit(np.concatenate([d[0] for d in items]),
+                                                        np.concatenate([d[1] for d in items]))
+
+
+def fused_scores(items: list) -> list[np.ndarray]:
+    """The hand-tuned fusion score of each candidate (the order used when the ranker is off)."""
+    return [d[0][:, FEATURES.index("gap")] for d in items]
+
+
 def article_split(queries, data, kw, weights, cut: str = "2023-11-01", seed: int = 0) -> list[dict]:
     """Does the ranker carry over to articles it never saw? Dev questions share articles (each gold article
     backs about 8 of them), so question-level cross-validation lets a model learn this corpus. Split by
@@ -95,27 +108,20 @@ def article_split(queries, data, kw, weights, cut: str = "2023-11-01", seed: int
     articles with the test questions, and score the fused score (no ranker) too."""
     import random
 
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     days = [{e["published_at"][:10] for e in q["evidence_list"]} for q in queries]
     before = [j for j, d in enumerate(days) if max(d) < cut]
     after = [j for j, d in enumerate(days) if min(d) >= cut]
-    gap = FEATURES.index("gap")
-
-    def fit(rows: list[int]):
-        return HistGradientBoostingClassifier(**PARAMS).fit(np.concatenate([data[j][0] for j in rows]),
-                                                            np.concatenate([data[j][1] for j in rows]))
 
     def score(rows: list[int], model=None) -> dict[str, float]:
         sub = [data[j] for j in rows]
-        s = [d[0][:, gap] if model is None else model.decision_function(d[0]) for d in sub]
+        s = fused_scores(sub) if model is None else [model.decision_function(d[0]) for d in sub]
         return evaluate([queries[j] for j in rows], sub, s, kw, weights)
 
     out = []
     for train, test, when in ((before, after, f"on/after {cut}"), (after, before, f"before {cut}")):
         shared = random.Random(seed).sample(sorted(set(range(len(queries))) - set(test)), len(train))
-        for name, model in (("fused score (no ranker)", None), ("ranker, trained on the other period", fit(train)),
-                            ("ranker, trained on questions sharing articles", fit(shared))):
+        for name, model in (("fused score (no ranker)", None), ("ranker, trained on the other period", fit([data[j] for j in train])),
+                            ("ranker, trained on questions sharing articles", fit([data[j] for j in shared]))):
             out.append({"test": f"{len(test)} questions, evidence {when}", "train_questions": len(train),
                         "system": name, **score(test, model)})
             print(out[-1], file=sys.stderr, flush=True)
@@ -141,8 +147,6 @@ def write_article_split(rows: list[dict], command: str, when: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=MULTIHOP, help="MultiHop-RAG folder")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/issue3"), help="indexed corpus (as benchmarks/retrieval.py)")
@@ -163,12 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         write_article_split(article_split(queries, data, kw, weights), command.strip(), when)
         return 0
 
-    fused = evaluate(queries, data, [X[:, FEATURES.index("gap")] for X, *_ in data], kw, weights)
+    fused = evaluate(queries, data, fused_scores(data), kw, weights)
     cv = [None] * len(data)
     for k in range(args.folds):
         train = [d for j, d in enumerate(data) if j % args.folds != k]
-        m = HistGradientBoostingClassifier(**PARAMS).fit(np.concatenate([d[0] for d in train]),
-                                                          np.concatenate([d[1] for d in train]))
+        m = fit(train)
         for j, d in enumerate(data):
             if j % args.folds == k:
                 cv[j] = m.decision_function(d[0])
@@ -177,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         save(to_spec(m) | {"fold": k, "folds": args.folds, "questions": len(data)}, args.folds_out / f"fold{k}.npz")
         print(f"fold {k + 1}/{args.folds}", file=sys.stderr, flush=True)
     cross = evaluate(queries, data, cv, kw, weights)
-    final = HistGradientBoostingClassifier(**PARAMS).fit(np.concatenate([d[0] for d in data]),
-                                                         np.concatenate([d[1] for d in data]))
+    final = fit(data)
     spec = to_spec(final)
     X0 = data[0][0]
     assert np.allclose(TreeModel(spec).raw(X0), final.decision_function(X0), atol=1e-6), "tree export mismatch"

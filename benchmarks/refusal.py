@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                            f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
     print(table)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py"
+    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
+        map(shlex.quote, sys.argv[1:] if argv is None else argv))
     note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{when}, `{command}`\n\n{note}\n\n{table}")

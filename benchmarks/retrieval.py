@@ -4,8 +4,9 @@
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py --cache /tmp/issue3
 
 Dev split only (query index i % 5 != 0), null queries left out, 256-token chunks, top 10, the benchmark's
-own hit rule (a chunk is a hit if it contains a gold fact, whitespace removed). Prints a table and writes
-benchmarks/results/retrieval.md and .json. The indexed corpora are cached under --cache (index once).
+own hit rule (a chunk is a hit if it contains a gold fact, whitespace removed). Prints a table, and one
+per slice of dev (halves, time periods), and writes benchmarks/results/retrieval.md and .json. The indexed
+corpora are cached under --cache (index once).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from benchmarks import MULTIHOP  # noqa: E402
 
 import rag  # noqa: E402,F401  (offline environment first)
 from rag.config import Config  # noqa: E402
+from rag.retrieve import Weights  # noqa: E402
 
 DATA = MULTIHOP
 _WS = re.compile(r"\s+")
@@ -57,6 +59,17 @@ def score_run(queries: list[dict], results: list[list[str]]) -> dict[str, float]
     return {"hits@10": h10 / n, "hits@4": h4 / n, "mrr@10": mrr / n, "fact_recall@10": recall / n}
 
 
+def subsets(queries: list[dict], cut: str = "2023-11-01") -> dict[str, list[int]]:
+    """Slices of dev that a setting must not help on only one of: its two halves, and the questions whose
+    evidence all came before / on or after `cut` (articles the other period never saw)."""
+    return {
+        "even dev questions": list(range(0, len(queries), 2)),
+        "odd dev questions": list(range(1, len(queries), 2)),
+        f"evidence before {cut}": [i for i, q in enumerate(queries) if all(e["published_at"] < cut for e in q["evidence_list"])],
+        f"evidence on/after {cut}": [i for i, q in enumerate(queries) if all(e["published_at"] >= cut for e in q["evidence_list"])],
+    }
+
+
 def timed(fn, queries: list[dict]) -> tuple[list[list[str]], list[float]]:
     fn(queries[0]["query"])  # warm-up: models and indexes loaded
     out, ms = [], []
@@ -67,9 +80,10 @@ def timed(fn, queries: list[dict]) -> tuple[list[list[str]], list[float]]:
     return out, ms
 
 
-def ours(cache: Path, data: Path, rerank: bool = True, model_for=None):
+def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: Weights | None = None):
     """Our pipeline: index the corpus once (cached), then hybrid retrieval (+ answer composition timed);
-    `model_for(question)` picks the ranker per question (cross-fitting), else the shipped one is used."""
+    `model_for(question)` picks the ranker per question (cross-fitting), else the shipped one is used;
+    `weights` replaces the fusion settings (ablations)."""
     from index.pipeline import index_paths
     from rag.api import get_index
     from rag.compose import compose_answer
@@ -87,6 +101,7 @@ def ours(cache: Path, data: Path, rerank: bool = True, model_for=None):
     def run(question: str) -> list[str]:
         # Systems may share one cached Index (same Config): set the model every time.
         idx.retriever.model = model_for(question) if model_for is not None else shipped
+        idx.retriever.weights = weights or Weights()
         passages = idx.retrieve(question, 10)
         compose_answer(question, passages, config)  # timed with retrieval: the answer path's latency
         return [p.text for p in passages]
@@ -157,6 +172,8 @@ def quickstart(cache: Path, data: Path):
 
 SYSTEMS = {
     "ours, default (hybrid, fused score)": lambda cache, data: ours(cache, data, rerank=False),
+    "ours without best-sentence matching (the 2026-11-23 default)":
+        lambda cache, data: ours(cache, data, rerank=False, weights=Weights(sentence=0.0)),
     "ours + learned ranker (opt-in), cross-fitted": ours_cross_fitted,
     "ours + learned ranker, shipped model (in-sample, not an estimate)": ours,
     "llama-index quickstart (MiniLM)": quickstart,
@@ -182,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         results, ms = timed(SYSTEMS[name](args.cache, args.data), queries)
         m = score_run(queries, results)
         m |= {"p50_ms": statistics.median(ms), "p95_ms": sorted(ms)[int(0.95 * (len(ms) - 1))]}
-        rows.append({"system": name, **{k: round(v, 3) for k, v in m.items()}})
+        parts = {label: {k: round(v, 3) for k, v in score_run([queries[i] for i in idx], [results[i] for i in idx]).items()}
+                 | {"queries": len(idx)} for label, idx in subsets(queries).items()}
+        rows.append({"system": name, **{k: round(v, 3) for k, v in m.items()}, "subsets": parts})
         print(f"{name}: {rows[-1]}", file=sys.stderr)
     return report(rows, len(queries), args)
 
@@ -193,6 +212,9 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
     table = head + "".join(
         f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} | {r['fact_recall@10']:.3f} "
         f"| {r['p50_ms']:.0f} | {r['p95_ms']:.0f} |\n" for r in rows)
+    by_subset = "| system | slice | queries | Hits@10 | Hits@4 | MRR@10 | fact recall@10 |\n|---|---|---:|---:|---:|---:|---:|\n" + "".join(
+        f"| {r['system']} | {label} | {m['queries']} | {m['hits@10']:.3f} | {m['hits@4']:.3f} | {m['mrr@10']:.3f} "
+        f"| {m['fact_recall@10']:.3f} |\n" for r in rows for label, m in r["subsets"].items())
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     note = (f"MultiHop-RAG dev split (query index % 5 != 0), null queries left out: {n} queries. 256-token chunks, "
             "top 10, hit = chunk contains a gold fact (whitespace removed). Latency: warm, one query at a time; "
@@ -206,9 +228,10 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
                  "each question with the fold model (5 folds by question index) that never saw it. The ranker is "
                  "opt-in (rerank = true): on articles it never saw it ranks worse than the fused score "
                  "(benchmarks/results/ranker_generalization.md).")
-    print(table)
+    print(table + "\n" + by_subset)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{when}, `{command}`\n\n{note}\n\n{table}")
+    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{when}, `{command}`\n\n{note}\n\n{table}\n"
+                                           f"## By slice of dev\n\n{subsets.__doc__}\n\n{by_subset}")
     (args.out / "retrieval.json").write_text(json.dumps(
         {"date": when, "command": command, "queries": n, "note": note, "results": rows}, indent=2) + "\n")
     return 0

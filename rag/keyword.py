@@ -1,9 +1,14 @@
 """Keyword search: a BM25 index (bm25s) over the same chunks as Chroma, kept under RAG_HOME.
 
 The indexer writes each chunk's terms here from `Store.put` (one SQLite file, `keyword.sqlite`); the BM25
-matrix is derived from those rows, saved under `keyword/` and rebuilt whenever the rows changed. If the
-rows are missing or disagree with Chroma (an index built before keyword search existed, a crash between
-the two writes), they are rebuilt from the chunks stored in Chroma, so both stay consistent.
+matrices are derived from those rows, saved under `keyword/` and rebuilt whenever the rows changed. If the
+rows are missing, disagree with Chroma (an index built before keyword search existed, a crash between
+the two writes) or were written in an older format, they are rebuilt from the chunks stored in Chroma,
+so both stay consistent.
+
+Two BM25 matrices: one over whole chunks (headline and outlet included), one over the chunks' single
+sentences. A question's clause paraphrases one sentence of its evidence, and a chunk's best sentence
+tells which chunk of an article holds it (`sentence_scores`).
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.text import words
+from rag.text import sentence_spans, words
 
 if TYPE_CHECKING:
     from rag.store import Store
@@ -43,6 +48,10 @@ CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # BM25 saturation and length normalisation, lower than bm25s's 1.5 / 0.75: a news chunk that names a
 # question's rare words once is as good as one repeating them (chosen on MultiHop-RAG dev, see benchmarks/).
 K1, B = 0.7, 0.5
+# Row format 2: "headline+outlet terms | sentence 1 terms | sentence 2 terms ...". Format 1 had no "|"
+# and is rebuilt from Chroma on load.
+FORMAT = 2
+SEP = "|"
 _COLUMNS = ("chunk_id", "article_id", "position", "start", "end", "title", "source", "published", "published_day", "url")
 _lock = threading.Lock()
 _loaded: dict[str, "KeywordIndex"] = {}
@@ -71,7 +80,16 @@ def _db(home: Path) -> sqlite3.Connection:
     home.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(home / "keyword.sqlite", check_same_thread=False, timeout=30)
     db.executescript(_SCHEMA)
+    if db.execute("SELECT 1 FROM info WHERE key = 'format'").fetchone() is None:
+        # A new file starts in the current format; rows without a format key predate it.
+        empty = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 0
+        with db:
+            db.execute("INSERT OR IGNORE INTO info VALUES ('format', ?)", (str(FORMAT if empty else 1),))
     return db
+
+
+def _format(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()[0])
 
 
 def _bump(db: sqlite3.Connection) -> None:
@@ -81,8 +99,10 @@ def _bump(db: sqlite3.Connection) -> None:
 
 def _row(chunk_id: str, text: str, meta: dict[str, Any]) -> tuple:
     # The headline and outlet go into every chunk's terms: questions name them ("as reported by The Verge").
-    t = terms(f"{meta.get('title', '')} {meta.get('source', '')} {text}")
-    return (chunk_id, *(meta.get(c) for c in _COLUMNS[1:]), " ".join(t))
+    # Each sentence's terms follow as their own group, for the sentence matrix.
+    groups = [terms(f"{meta.get('title', '')} {meta.get('source', '')}")]
+    groups += [terms(text[s:e]) for s, e in sentence_spans(text)]
+    return (chunk_id, *(meta.get(c) for c in _COLUMNS[1:]), f" {SEP} ".join(" ".join(g) for g in groups))
 
 
 def record_chunks(store: "Store", items: list[tuple["Article", str, list["Chunk"], Any]]) -> None:
@@ -106,6 +126,7 @@ def forget_articles(store: "Store", article_ids: list[str]) -> None:
 def _rebuild_rows_from_chroma(store: "Store", db: sqlite3.Connection) -> None:
     """Re-derive every keyword row from the chunks stored in Chroma (the source of truth)."""
     db.execute("DELETE FROM chunks")
+    db.execute("INSERT OR REPLACE INTO info VALUES ('format', ?)", (str(FORMAT),))
     offset, page = 0, 2000
     while True:
         got = store.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
@@ -125,10 +146,12 @@ class KeywordIndex:
     """The loaded BM25 model plus per-chunk metadata arrays (row i of each ↔ BM25 document i)."""
 
     generation: int
-    model: Any  # bm25s.BM25, or None for an empty index
+    model: Any  # bm25s.BM25 over chunks, or None for an empty index
     meta: list[dict[str, Any]]
     sources: np.ndarray  # lower-cased outlet per chunk
     days: np.ndarray  # YYYYMMDD per chunk (0 = unknown)
+    sentence_model: Any = None  # bm25s.BM25 over single sentences
+    sentence_chunk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sentence -> row
     row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -147,10 +170,14 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query term is indexed)."""
-        q = [t for t in terms(query) if t in self.model.vocab_dict] if self.model is not None else []
-        if not q:
-            return np.zeros(len(self.meta), dtype=np.float32)
-        return np.asarray(self.model.get_scores(q), dtype=np.float32)
+        return _bm25(self.model, query, len(self.meta))
+
+    def sentence_scores(self, query: str) -> np.ndarray:
+        """Per chunk, the BM25 score of its best-matching sentence for `query`."""
+        best = np.zeros(len(self.meta), dtype=np.float32)
+        if self.sentence_model is not None:
+            np.maximum.at(best, self.sentence_chunk, _bm25(self.sentence_model, query, len(self.sentence_chunk)))
+        return best
 
     def df(self, term: str) -> int:
         """Number of chunks containing `term` (for IDF weights elsewhere)."""
@@ -159,6 +186,13 @@ class KeywordIndex:
         tid = self.model.vocab_dict[term]
         ptr = self.model.scores["indptr"]
         return int(ptr[tid + 1] - ptr[tid])
+
+
+def _bm25(model: Any, query: str, n: int) -> np.ndarray:
+    q = [t for t in terms(query) if t in model.vocab_dict] if model is not None else []
+    if not q:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(model.get_scores(q), dtype=np.float32)
 
 
 def load(store: "Store") -> KeywordIndex:
@@ -170,7 +204,7 @@ def load(store: "Store") -> KeywordIndex:
         if cached is not None and cached.generation == _generation(db):
             return cached  # every write bumps the generation; checking Chroma per question costs ~5 ms
         n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        if n_rows != store.chunk_count():  # missing or out of step with Chroma: re-derive from it
+        if n_rows != store.chunk_count() or _format(db) != FORMAT:  # missing, out of step, or old: re-derive
             with db:
                 _rebuild_rows_from_chroma(store, db)
         gen = _generation(db)
@@ -200,31 +234,44 @@ def current(home: Path) -> KeywordIndex | None:
     return _loaded.get(str(Path(home).resolve()))
 
 
-def _meta_rows(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[list[str]]]:
+def _meta_rows(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[list[list[str]]]]:
+    """Chunk metadata and, per chunk, its term groups (headline+outlet, then one per sentence)."""
     cols = ", ".join(f'"{c}"' for c in _COLUMNS)
     rows = db.execute(f"SELECT {cols}, terms FROM chunks ORDER BY chunk_id").fetchall()
-    return [dict(zip(_COLUMNS, r[:-1])) for r in rows], [r[-1].split() for r in rows]
+    return [dict(zip(_COLUMNS, r[:-1])) for r in rows], [[g.split() for g in r[-1].split(SEP)] for r in rows]
 
 
-def _finish(gen: int, model: Any, meta: list[dict[str, Any]]) -> KeywordIndex:
+def _finish(gen: int, model: Any, meta: list[dict[str, Any]], sentence_model: Any = None,
+            sentence_chunk: np.ndarray | None = None) -> KeywordIndex:
     sources = np.array([(m["source"] or "").lower() for m in meta], dtype=object)
     days = np.array([int(m["published_day"] or 0) for m in meta], dtype=np.int64)
-    return KeywordIndex(gen, model, meta, sources, days, {m["chunk_id"]: i for i, m in enumerate(meta)})
+    return KeywordIndex(gen, model, meta, sources, days, sentence_model,
+                        np.zeros(0, dtype=np.int64) if sentence_chunk is None else sentence_chunk,
+                        {m["chunk_id"]: i for i, m in enumerate(meta)})
 
 
 def _build(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex:
     import bm25s
 
-    meta, docs = _meta_rows(db)
-    model = None
-    if meta:
-        model = bm25s.BM25(k1=K1, b=B)
-        # A document without terms would break bm25s; "" is its reserved empty token.
-        model.index([d or [""] for d in docs], show_progress=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        model.save(str(folder), show_progress=False)
-        (folder / "generation.json").write_text(json.dumps({"generation": gen, "chunks": len(meta), "k1": K1, "b": B}))
-    return _finish(gen, model, meta)
+    meta, groups = _meta_rows(db)
+    if not meta:
+        return _finish(gen, None, meta)
+    # A document without terms would break bm25s; "" is its reserved empty token.
+    model = bm25s.BM25(k1=K1, b=B)
+    model.index([[t for g in gs for t in g] or [""] for gs in groups], show_progress=False)
+    sentence_chunk = np.array([row for row, gs in enumerate(groups) for _ in gs[1:]], dtype=np.int64)
+    sentence_model = None
+    if len(sentence_chunk):
+        sentence_model = bm25s.BM25(k1=K1, b=B)
+        sentence_model.index([g or [""] for gs in groups for g in gs[1:]], show_progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(str(folder), show_progress=False)
+    if sentence_model is not None:
+        sentence_model.save(str(folder / "sentences"), show_progress=False)
+        np.save(folder / "sentences" / "chunk_rows.npy", sentence_chunk)
+    (folder / "generation.json").write_text(json.dumps(
+        {"generation": gen, "chunks": len(meta), "sentences": len(sentence_chunk), "k1": K1, "b": B, "format": FORMAT}))
+    return _finish(gen, model, meta, sentence_model, sentence_chunk)
 
 
 def _read_saved(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex | None:
@@ -234,14 +281,18 @@ def _read_saved(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex 
     marker = folder / "generation.json"
     try:
         saved = json.loads(marker.read_text())
-        if (saved["generation"], saved.get("k1"), saved.get("b")) != (gen, K1, B):
+        if (saved["generation"], saved.get("k1"), saved.get("b"), saved.get("format")) != (gen, K1, B, FORMAT):
             return None
         model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        sentence_model, sentence_chunk = None, None
+        if saved.get("sentences"):
+            sentence_model = bm25s.BM25.load(str(folder / "sentences"), show_progress=False, verbosity=0)
+            sentence_chunk = np.load(folder / "sentences" / "chunk_rows.npy")
     except (OSError, ValueError, KeyError):
         return None
     meta, _ = _meta_rows(db)
-    if model.scores["num_docs"] != len(meta):
+    if model.scores["num_docs"] != len(meta) or (sentence_chunk is not None and sentence_chunk.max() >= len(meta)):
         return None
-    return _finish(gen, model, meta)
+    return _finish(gen, model, meta, sentence_model, sentence_chunk)
 
 

@@ -2,6 +2,7 @@
 outlets and dates, and diversified so that no single article fills every slot."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +27,7 @@ class Weights:
     source: float = 0.3  # bonus when the chunk's outlet is named in the question
     day: float = 0.3  # bonus when its publication day is mentioned in the question
     clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
+    sentence: float = 0.15  # weight of the chunk's best single sentence (BM25 over sentences, question + clause)
     pool: int = 100  # candidates taken from each retriever
     per_article: int = 4  # at most this many chunks of one article before the others had their turn
     per_source: int = 3  # when 2+ outlets are named: each one's best chunks first, round robin
@@ -89,7 +91,8 @@ class Retriever:
 
         # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
         # several articles, one per clause, so a chunk that matches one clause well counts as well.
-        whole, parts = keyword_parts(kw, question, _mask(kw, sources, since, until))
+        allowed = _mask(kw, sources, since, until)
+        whole, parts = keyword_parts(kw, question, allowed)
         bm = fuse_keyword(whole, parts, w.clause)
         top_bm = np.argsort(-bm)[: w.pool]
         top_bm = top_bm[bm[top_bm] > 0]
@@ -115,6 +118,9 @@ class Retriever:
         src = np.isin(kw.sources[rows], list(hints.sources)).astype(np.float64)
         day = np.isin(kw.days[rows], list(hints.days)).astype(np.float64)
         fused = w.dense * cos + w.keyword * bm[rows] + w.source * src + w.day * day
+        # Which chunk of an article holds the sentence a clause paraphrases: its best sentence's BM25.
+        sentence = (fuse_keyword(*keyword_parts(kw, question, allowed, kw.sentence_scores), w.clause)[rows]
+                    if w.sentence else np.zeros(len(rows)))
         bodies: dict[str, str] = {}  # many candidates share an article: read each body once
         for r in rows:
             a = kw.meta[r]["article_id"]
@@ -123,21 +129,22 @@ class Retriever:
         texts = [bodies[kw.meta[r]["article_id"]][kw.meta[r]["start"] : kw.meta[r]["end"]] for r in rows]
         q_terms = set(terms(question))
         return Pool(rows=rows, cos=cos, fused_keyword=bm[rows], keyword_question=whole[rows],
-                    keyword_clauses=[p[rows] for p in parts] or [whole[rows]], fused=fused,
+                    keyword_clauses=[p[rows] for p in parts] or [whole[rows]], fused=fused, sentence=sentence,
                     source_named=src, day_named=day, texts=texts, question_terms=q_terms,
                     clause_terms=[set(terms(c)) for c in clauses(question)] or [q_terms],
                     n_sources=len(hints.sources), n_days=len(hints.days)), hints, kw
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
                  since: date | None = None, until: date | None = None) -> list[Passage]:
-        """Top-k passages for `question`, best first; `score` is the ranker's P(holds evidence), else the fused score."""
+        """Top-k passages for `question`, best first; `score` is the ranker's P(holds evidence), else the fused
+        score plus the best-sentence match."""
         k = k or self.config.top_k
         w = self.weights
         got = self.candidates(question, sources, since, until)
         if got is None:
             return []
         pool, hints, kw = got
-        score = self.model.score(features(pool, kw)) if self.model is not None else pool.fused
+        score = self.model.score(features(pool, kw)) if self.model is not None else pool.fused + w.sentence * pool.sentence
         scored = sorted(zip(score.tolist(), pool.rows.tolist()), reverse=True)
         text_of = dict(zip(pool.rows.tolist(), pool.texts))
         out: list[Passage] = []
@@ -155,12 +162,13 @@ def _passage(m: dict[str, Any], text: str, score: float) -> Passage:
     )
 
 
-def keyword_parts(kw: keyword.KeywordIndex, question: str,
-                  allowed: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """BM25 of the whole question and of each clause, each scaled to its best allowed chunk (others 0)."""
+def keyword_parts(kw: keyword.KeywordIndex, question: str, allowed: np.ndarray | None = None,
+                  scorer: Callable[[str], np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """BM25 (`scorer`, default `kw.scores`) of the whole question and of each clause, each scaled to its
+    best allowed chunk (others 0)."""
 
     def scaled(text: str) -> np.ndarray:
-        x = kw.scores(text)
+        x = (scorer or kw.scores)(text)
         if allowed is not None:
             x[~allowed] = 0.0
         top = float(x.max()) if len(x) else 0.0

@@ -119,3 +119,31 @@ def test_keyword_scores_match_terms(config):
     s = kw.scores("Gabon Ghana Kenya")
     assert s.max() > 0 and np.count_nonzero(s) >= 1
     assert kw.scores("zzzz qqqq").max() == 0
+
+
+def test_sentence_scores_point_at_the_chunk_holding_the_sentence(config):
+    store = Store(config)
+    kw = keyword.load(store)
+    assert kw.sentence_model is not None and len(kw.sentence_chunk) > len(kw.meta)  # several sentences per chunk
+    s = kw.sentence_scores("Gabon Ghana Kenya Mexico refused to sign")
+    best = kw.meta[int(np.argmax(s))]
+    body = store.body(best["article_id"])
+    assert "China, Gabon, Ghana, India, Kenya, Mexico and Russia" in body[best["start"] : best["end"]]
+    assert kw.sentence_scores("zzzz qqqq").max() == 0
+
+
+def test_old_format_keyword_rows_are_rebuilt_with_sentences(config, tmp_path):
+    import sqlite3
+
+    home = tmp_path / "copy"
+    shutil.copytree(config.home, home)
+    with sqlite3.connect(home / "keyword.sqlite") as db:  # what an index written before format 2 looks like
+        db.execute("UPDATE chunks SET terms = replace(terms, ' | ', ' ')")
+        db.execute("DELETE FROM info WHERE key = 'format'")
+    keyword._loaded.clear()
+    cfg = Config.load(home=home, articles_dir=config.articles_dir)
+    kw = keyword.load(Store(cfg))
+    assert kw.sentence_model is not None and len(kw.sentence_chunk) == len(keyword.load(Store(config)).sentence_chunk)
+    with sqlite3.connect(home / "keyword.sqlite") as db:
+        assert db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()[0] == str(keyword.FORMAT)
+        assert all(" | " in t for (t,) in db.execute("SELECT terms FROM chunks"))

@@ -11,6 +11,7 @@ corpora are cached under --cache (index once).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import re
@@ -231,7 +232,7 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
     print(table + "\n" + by_subset)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{when}, `{command}`\n\n{note}\n\n{table}\n"
-                                           f"## By slice of dev\n\n{subsets.__doc__}\n\n{by_subset}")
+                                           f"## By slice of dev\n\n{inspect.cleandoc(subsets.__doc__ or '')}\n\n{by_subset}")
     (args.out / "retrieval.json").write_text(json.dumps(
         {"date": when, "command": command, "queries": n, "note": note, "results": rows}, indent=2) + "\n")
     return 0

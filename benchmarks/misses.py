@@ -25,6 +25,7 @@ from benchmarks.retrieval import dev_queries, squash  # noqa: E402
 
 import rag  # noqa: E402,F401  (offline environment first)
 from rag.config import Config  # noqa: E402
+from rag.retrieve import default_score  # noqa: E402
 
 KINDS = ("in the top 10", "article in the top 10, other chunks", "article in the pool only", "article not in the pool")
 
@@ -32,8 +33,7 @@ KINDS = ("in the top 10", "article in the top 10, other chunks", "article in the
 def classify(idx, question: str, facts: set[str]) -> list[tuple[str, int | None]]:
     """(kind, rank of the fact's chunk among its article's candidates) for each gold fact."""
     pool, _, kw = idx.retriever.candidates(question)
-    w = idx.retriever.weights
-    score = pool.fused + w.sentence * pool.sentence
+    score = default_score(pool, idx.retriever.weights)
     order = sorted(range(len(pool.rows)), key=lambda j: -score[j])
     top = idx.retrieve(question, 10)
     top_text = [squash(p.text) for p in top]

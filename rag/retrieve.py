@@ -144,7 +144,7 @@ class Retriever:
         if got is None:
             return []
         pool, hints, kw = got
-        score = self.model.score(features(pool, kw)) if self.model is not None else pool.fused + w.sentence * pool.sentence
+        score = self.model.score(features(pool, kw)) if self.model is not None else default_score(pool, w)
         scored = sorted(zip(score.tolist(), pool.rows.tolist()), reverse=True)
         text_of = dict(zip(pool.rows.tolist(), pool.texts))
         out: list[Passage] = []
@@ -152,6 +152,11 @@ class Retriever:
             # A held-back chunk may outscore the one before it; report scores non-increasing, best first.
             out.append(_passage(kw.meta[i], text_of[i], min(s, out[-1].score) if out else s))
         return out
+
+
+def default_score(pool: Pool, w: Weights) -> np.ndarray:
+    """The order without the ranker: the fused score plus the best-sentence match."""
+    return pool.fused + w.sentence * pool.sentence
 
 
 def _passage(m: dict[str, Any], text: str, score: float) -> Passage:

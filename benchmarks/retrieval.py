@@ -172,7 +172,7 @@ def quickstart(cache: Path, data: Path):
 
 
 SYSTEMS = {
-    "ours, default (hybrid, fused score)": lambda cache, data: ours(cache, data, rerank=False),
+    "ours, default (hybrid, fused score + best sentence)": lambda cache, data: ours(cache, data, rerank=False),
     "ours without best-sentence matching (the 2026-11-23 default)":
         lambda cache, data: ours(cache, data, rerank=False, weights=Weights(sentence=0.0)),
     "ours + learned ranker (opt-in), cross-fitted": ours_cross_fitted,

@@ -33,7 +33,7 @@ class Pool:
     keyword_question: np.ndarray  # BM25 of the whole question, scaled to the best chunk
     keyword_clauses: list[np.ndarray]  # BM25 of each clause, scaled to the best chunk
     fused: np.ndarray  # the hand-tuned fusion score (dense + keyword + outlet/day bonuses); the ranker's input
-    sentence: np.ndarray  # BM25 of the chunk's best sentence (question + best clause), scaled to [0, 1]
+    sentence: np.ndarray  # BM25 of the chunk's best sentence (question + best clause), scaled; 0 with the ranker on
     source_named: np.ndarray  # chunk's outlet named in the question (0/1)
     day_named: np.ndarray  # chunk's publication day named in the question (0/1)
     texts: list[str]  # chunk texts

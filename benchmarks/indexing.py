@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks import MULTIHOP  # noqa: E402
+
 CORPUS = MULTIHOP / "corpus.json"
 
 
@@ -38,7 +39,7 @@ def child_quickstart(corpus: str, home: str) -> dict:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.models import embed_model_path
+    from rag.storage.embedder import embed_model_path
 
     records = json.loads(Path(corpus).read_text())
     docs = [Document(text=r["body"], metadata={k: r[k] for k in ("title", "source", "published_at")}) for r in records]
@@ -57,8 +58,8 @@ def child_ours(corpus: str, home: str) -> dict:
 
     os.environ["RAG_HOME"] = home
     code = main(["index", corpus, "-q"])
-    from rag.config import Config
-    from rag.store import Store
+    from rag.core.config import Config
+    from rag.storage.store import Store
 
     store = Store(Config.load(home=home))
     return {"exit": code, "chunks": store.chunk_count(), "articles": store.article_count()}
@@ -145,7 +146,7 @@ def main() -> None:
         r.update(articles_in=n, words=w, articles_per_s=round(n / r["seconds"], 2), words_per_s=round(w / r["seconds"]))
         r["disk_mb_per_1000_articles"] = round(r["disk_mb"] / n * 1000, 1)
     ratio = rows["quickstart_subset"]["seconds"] / rows["ours_subset"]["seconds"]
-    from rag.config import Config
+    from rag.core.config import Config
 
     result = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

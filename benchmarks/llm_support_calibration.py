@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks import MULTIHOP  # noqa: E402
+from evals.splits import in_split  # noqa: E402
+
 DATA = MULTIHOP
 WINDOW = 8
 MAX_FAR = 0.05
@@ -48,12 +50,12 @@ def window(body: str, claim: str, spans, lexical) -> tuple[int, int]:
 
 def build_pairs(queries, corpus, split: str, n_facts: int, seed: int):
     """(kind, claim, Passage) triples for one split."""
-    from rag.support import lexical
-    from rag.text import sentence_spans
-    from rag.types import Passage
+    from rag.core.records import Passage
+    from rag.core.text import sentence_spans
+    from rag.engines.llm.claims import lexical
 
     rng = random.Random(seed)
-    picked = [(i, q) for i, q in enumerate(queries) if (i % 5 == 0) == (split == "test") and q["evidence_list"]]
+    picked = [(i, q) for i, q in enumerate(queries) if in_split(i, split) and q["evidence_list"]]
     by_cat: dict[str, list[str]] = {}
     for a in corpus.values():
         by_cat.setdefault(a["category"], []).append(a["title"])
@@ -88,7 +90,7 @@ def build_pairs(queries, corpus, split: str, n_facts: int, seed: int):
 
 def features(pairs, embed):
     """(lexical, cosine, number-mismatch) of each claim's best span in its passage, for every weight."""
-    from rag.support import SupportChecker, invents, lexical, spans_of
+    from rag.engines.llm.claims import SupportChecker, invents, lexical, spans_of
 
     rows = []
     checker = SupportChecker([p for _, _, p in pairs], embed, 0.0)
@@ -122,11 +124,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import rag  # noqa: F401  (offline environment)
-    from rag.models import embedder
+    from rag.storage.embedder import embedder
 
     t0 = time.time()
     queries, corpus = load(Path(args.data))
-    embed = embedder()
+    embed = embedder(64, "fp32")
     dev = features(build_pairs(queries, corpus, "dev", args.facts, 1), embed)
     test = features(build_pairs(queries, corpus, "test", args.facts // 2, 2), embed)
 

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         import tempfile
 
-        from rag.config import Config
+        from rag.core.config import Config
         from ui.app import build_app, launch
 
         home = Path(args.home or tempfile.mkdtemp(prefix="rag-load-"))

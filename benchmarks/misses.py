@@ -20,12 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import rag  # noqa: E402,F401  (offline environment first)
 from benchmarks import MULTIHOP  # noqa: E402
 from benchmarks.retrieval import dev_queries, squash  # noqa: E402
-
-import rag  # noqa: E402,F401  (offline environment first)
-from rag.config import Config  # noqa: E402
-from rag.retrieve import default_score  # noqa: E402
+from rag.core.config import Config  # noqa: E402
+from rag.retrieval.retriever import default_score  # noqa: E402
 
 KINDS = ("in the top 10", "article in the top 10, other chunks", "chunk in the pool, article not in the top 10",
          "chunk not in the pool")

@@ -22,11 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks import MULTIHOP  # noqa: E402
+from evals.splits import in_split  # noqa: E402
+from rag.core.text import squash  # noqa: E402
+
 QUERIES = MULTIHOP / "MultiHopRAG.json"
-
-
-def squash(text: str) -> str:
-    return text.replace(" ", "").replace("\n", "")
 
 
 def hits_at_10(qvecs: np.ndarray, cvecs: np.ndarray, chunks: list[str], golds: list[list[str]]) -> float:
@@ -46,13 +45,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args()
 
-    from rag.config import Config
-    from rag.models import encode
-    from rag.store import Store
-
     from index.chunk import chunk_article
     from index.pipeline import embed_text
     from index.read import read_file
+    from rag.core.config import Config
+    from rag.storage.embedder import encode
+    from rag.storage.store import Store
 
     pairs = [(c.chunk_id, embed_text(a, c), c.text) for a in read_file(args.corpus) for c in chunk_article(a, 256)]
     ids, texts, chunks = [p[0] for p in pairs], [p[1] for p in pairs], [squash(p[2]) for p in pairs]
@@ -60,7 +58,7 @@ def main() -> None:
         int8, int8_seconds = np.load(args.cache), None
     else:
         t = time.perf_counter()
-        int8 = np.asarray(encode(texts, precision="int8"), dtype=np.float32)
+        int8 = np.asarray(encode(texts, 64, "int8"), dtype=np.float32)
         int8_seconds = round(time.perf_counter() - t, 1)
         np.save(args.cache, int8)
     if args.only_int8:
@@ -73,7 +71,7 @@ def main() -> None:
 
     data = json.loads(args.queries.read_text())
     urls = {r["url"] for r in json.loads(args.corpus.read_text())}
-    dev = [q for i, q in enumerate(data) if i % 5 != 0 and q["question_type"] != "null_query"
+    dev = [q for i, q in enumerate(data) if in_split(i, "dev") and q["question_type"] != "null_query"
            and any(e["url"] in urls for e in q["evidence_list"])]  # all of them on the whole corpus
     golds = [[squash(e["fact"]) for e in q["evidence_list"]] for q in dev]
     questions = [q["query"] for q in dev]
@@ -81,9 +79,9 @@ def main() -> None:
     sample = sorted(texts, key=len)[:: max(1, len(texts) // args.speed_sample)][: args.speed_sample]
     speed = {}
     for precision in ("fp32", "int8", "fp32", "int8"):  # interleaved: the machine is shared and noisy
-        encode(sample[:8], precision=precision)
+        encode(sample[:8], 64, precision)
         t = time.perf_counter()
-        encode(sample, precision=precision)
+        encode(sample, 64, precision)
         speed.setdefault(precision, []).append(len(sample) / (time.perf_counter() - t))
 
     result = {
@@ -96,8 +94,8 @@ def main() -> None:
         "chunks_per_s": {p: round(max(v), 1) for p, v in speed.items()},
         "int8_full_corpus_seconds": int8_seconds,
         "hits@10": {
-            "fp32": round(hits_at_10(np.asarray(encode(questions, precision="fp32")), fp32, chunks, golds), 4),
-            "int8": round(hits_at_10(np.asarray(encode(questions, precision="int8")), int8, chunks, golds), 4),
+            "fp32": round(hits_at_10(np.asarray(encode(questions, 64, "fp32")), fp32, chunks, golds), 4),
+            "int8": round(hits_at_10(np.asarray(encode(questions, 64, "int8")), int8, chunks, golds), 4),
         },
         "min_cosine_int8_vs_fp32": round(float((fp32 * int8).sum(1).min()), 4),
     }

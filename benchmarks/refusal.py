@@ -19,10 +19,10 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import MULTIHOP  # noqa: E402
-
 import rag  # noqa: E402,F401
-from rag.config import Config  # noqa: E402
+from benchmarks import MULTIHOP  # noqa: E402
+from evals.splits import in_split  # noqa: E402
+from rag.core.config import Config  # noqa: E402
 
 DATA = MULTIHOP
 # Bundled-article questions (tests/test_answer.py, tests/test_answers_newsroom.py): answerable, then not.
@@ -42,8 +42,8 @@ THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 21)]
 def supports(config: Config, questions: list[str]) -> list[float]:
     """Best-sentence support of each question over what the answerer retrieves."""
     from rag.api import get_index
-    from rag.compose import _idf, support
-    from rag.evidence import candidates, score
+    from rag.engines.extractive.engine import _idf, support
+    from rag.engines.extractive.evidence import candidates, score
 
     idx = get_index(config)
     out = []
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     queries = json.loads((args.data / "MultiHopRAG.json").read_text())
-    dev = [q for i, q in enumerate(queries) if i % 5 != 0]
+    dev = [q for i, q in enumerate(queries) if in_split(i, "dev")]
     null = [q["query"] for q in dev if q["question_type"] == "null_query"]
     answerable = [q["query"] for q in dev if q["question_type"] != "null_query"][: len(null)]
     mh = Config.load(home=args.cache / "mh_home")

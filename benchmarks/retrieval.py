@@ -14,7 +14,6 @@ import argparse
 import inspect
 import json
 import os
-import re
 import shlex
 import statistics
 import sys
@@ -25,23 +24,20 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import MULTIHOP  # noqa: E402
-
 import rag  # noqa: E402,F401  (offline environment first)
-from rag.config import Config  # noqa: E402
-from rag.retrieve import Weights  # noqa: E402
+from benchmarks import MULTIHOP  # noqa: E402
+from evals.splits import in_split  # noqa: E402
+from rag.core.config import Config  # noqa: E402
+from rag.core.text import squash  # noqa: E402
+from rag.core.tuning import Fusion  # noqa: E402
 
 DATA = MULTIHOP
-_WS = re.compile(r"\s+")
 
-
-def squash(text: str) -> str:
-    return _WS.sub("", text)
 
 
 def dev_queries(data: Path, limit: int | None) -> list[dict]:
     queries = json.loads((data / "MultiHopRAG.json").read_text())
-    dev = [q for i, q in enumerate(queries) if i % 5 != 0 and q["question_type"] != "null_query"]
+    dev = [q for i, q in enumerate(queries) if in_split(i, "dev") and q["question_type"] != "null_query"]
     return dev[:limit] if limit else dev
 
 
@@ -81,13 +77,13 @@ def timed(fn, queries: list[dict]) -> tuple[list[list[str]], list[float]]:
     return out, ms
 
 
-def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: Weights | None = None):
+def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: Fusion | None = None):
     """Our pipeline: index the corpus once (cached), then hybrid retrieval (+ answer composition timed);
     `model_for(question)` picks the ranker per question (cross-fitting), else the shipped one is used;
     `weights` replaces the fusion settings (ablations)."""
     from index.pipeline import index_paths
     from rag.api import get_index
-    from rag.compose import compose_answer
+    from rag.engines.extractive.engine import compose_answer
 
     config = Config.load(home=cache / "mh_home", articles_dir=data, rerank=rerank)
     idx = get_index(config)
@@ -95,14 +91,14 @@ def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: 
         print(index_paths([data / "corpus.json"], config, idx.store).summary(), file=sys.stderr)
     idx._ready = True
 
-    from rag.ranker import load
+    from rag.retrieval.ranker import load
 
     shipped = load() if rerank else None
 
     def run(question: str) -> list[str]:
         # Systems may share one cached Index (same Config): set the model every time.
         idx.retriever.model = model_for(question) if model_for is not None else shipped
-        idx.retriever.weights = weights or Weights()
+        idx.retriever.weights = weights or Fusion()
         passages = idx.retrieve(question, 10)
         compose_answer(question, passages, config)  # timed with retrieval: the answer path's latency
         return [p.text for p in passages]
@@ -113,7 +109,7 @@ def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: 
 def ours_cross_fitted(cache: Path, data: Path):
     """Ours, but each dev question ranked by the fold model that was trained without it (an honest estimate:
     the shipped ranker was trained on all dev questions). Fold models: benchmarks/train_ranker.py."""
-    from rag.ranker import load
+    from rag.retrieval.ranker import load
 
     folder = cache / "ranker-folds"
     models = sorted(folder.glob("fold*.npz"))
@@ -150,7 +146,7 @@ def quickstart(cache: Path, data: Path):
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.models import embedder
+    from rag.storage.embedder import embedder
 
     client = chromadb.PersistentClient(path=str(cache / "quickstart"))
     done = cache / "quickstart" / "complete"  # written after the build: an interrupted build is redone
@@ -158,7 +154,7 @@ def quickstart(cache: Path, data: Path):
         client.delete_collection("quickstart")
     collection = client.get_or_create_collection("quickstart", metadata={"hnsw:space": "cosine"})
     vector_store = ChromaVectorStore(chroma_collection=collection)
-    model = embedder()
+    model = embedder(64, "fp32")
     if not done.is_file():
         # SentenceSplitter keeps its default 200-token overlap: ~32k nodes for 609 articles (hours here).
         docs = [Document(text=a["body"], metadata={"title": a["title"], "source": a["source"], "published_at": a["published_at"]})
@@ -174,7 +170,7 @@ def quickstart(cache: Path, data: Path):
 SYSTEMS = {
     "ours, default (hybrid, fused score + best sentence)": lambda cache, data: ours(cache, data, rerank=False),
     "ours without best-sentence matching (the 2026-11-23 default)":
-        lambda cache, data: ours(cache, data, rerank=False, weights=Weights(sentence=0.0)),
+        lambda cache, data: ours(cache, data, rerank=False, weights=Fusion(sentence=0.0)),
     "ours + learned ranker (opt-in), cross-fitted": ours_cross_fitted,
     "ours + learned ranker, shipped model (in-sample, not an estimate)": ours,
     "llama-index quickstart (MiniLM)": quickstart,
@@ -220,7 +216,7 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
     note = (f"MultiHop-RAG dev split (query index % 5 != 0), null queries left out: {n} queries. 256-token chunks, "
             "top 10, hit = chunk contains a gold fact (whitespace removed). Latency: warm, one query at a time; "
             "ours = retrieval + answer composition, baselines = retrieval only.")
-    from rag.ranker import load
+    from rag.retrieval.ranker import load
 
     model = load()
     if model is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,15 +20,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import rag  # noqa: E402,F401  (offline environment first)
 from benchmarks import MULTIHOP  # noqa: E402
 from benchmarks.retrieval import dev_queries, score_run, squash  # noqa: E402
-
-import rag  # noqa: E402,F401  (offline environment first)
-from rag import keyword  # noqa: E402
-from rag.config import Config  # noqa: E402
-from rag.rank_features import FEATURES, features  # noqa: E402
-from rag.ranker import MODEL, TreeModel, save  # noqa: E402
-from rag.retrieve import interleave_sources  # noqa: E402
+from rag.core.config import Config  # noqa: E402
+from rag.retrieval.features import FEATURES, features  # noqa: E402
+from rag.retrieval.ranker import MODEL, TreeModel, save  # noqa: E402
+from rag.retrieval.retriever import interleave_sources  # noqa: E402
+from rag.storage import bm25  # noqa: E402
 
 PARAMS = dict(max_iter=500, learning_rate=0.05, max_leaf_nodes=63, min_samples_leaf=20, early_stopping=False,
               random_state=0)
@@ -46,7 +45,7 @@ def collect(cache: Path, data: Path, limit: int | None, pool: int | None = None)
     if pool:
         idx.retriever.weights = replace(idx.retriever.weights, pool=pool)
     queries = dev_queries(data, limit)
-    kw = keyword.load(idx.store)
+    kw = bm25.load(idx.store)
     out = []
     for i, q in enumerate(queries):
         pool, hints, _ = idx.retriever.candidates(q["query"])
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N dev queries (quick look)")
     ap.add_argument("--out", type=Path, default=MODEL, help="where the model is written")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--pool", type=int, default=None, help="candidates per retriever (default: Weights.pool)")
+    ap.add_argument("--pool", type=int, default=None, help="candidates per retriever (default: Fusion.pool)")
     ap.add_argument("--folds-out", type=Path, default=None, help="where the per-fold models go (default: CACHE/ranker-folds)")
     ap.add_argument("--article-split", action="store_true",
                     help="only the unseen-articles check (writes benchmarks/results/ranker_generalization.md)")

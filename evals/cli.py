@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rag.config import Config
+from rag.core.config import Config
 
 HELP = "evaluate answers on a gold set and fail below the thresholds"
 DESCRIPTION = (
@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("suite", nargs="?", default="gold", choices=["gold", "multihop"],
                    help="gold (default): a hand-written gold set; multihop: the MultiHop-RAG benchmark")
     p.add_argument("--gold", help="gold set JSONL (default: evals/gold/bundled.jsonl)")
-    p.add_argument("--engine", help="answer engine (rag.engines.ENGINES; default extractive)")
+    p.add_argument("--engine", help="answer engine (rag.engines.registry.ENGINES; default extractive)")
     p.add_argument("--baseline", metavar="ENGINE",
                    help="also run this engine (e.g. extractive) on the same cases and write/print a side-by-side "
                         "table (DIR/compare.md, compare.html; its own report in DIR/baseline/); gates on --engine only")
@@ -50,7 +50,7 @@ def _bad(message: str) -> int:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from rag.errors import RagError
+    from rag.core.errors import RagError
 
     try:
         if args.compare:
@@ -95,16 +95,12 @@ def _gold(args: argparse.Namespace, config: Config) -> int:
     from evals.report.markdown import fmt
     from evals.runner import failures, run_suite
     from evals.thresholds import DEFAULT, check, load_thresholds
-
-    from rag.engines import get_engine
+    from rag.engines.registry import get_engine
 
     for engine in (args.engine, args.baseline):  # a bad engine or a missing LLM: one line before any long run
-        get_engine(engine)
-        if engine == "llm":
-            from rag.llm import configured
-
-            if not configured(config):
-                return _bad("--engine llm needs an LLM: set RAG_LLM_URL (and RAG_LLM_MODEL) or see README 'LLM engine'")
+        reason = get_engine(engine).unavailable(config)
+        if reason:
+            return _bad(f"--engine {engine} cannot run here: {reason} (see docs/llm.md)")
     gold = Path(args.gold) if args.gold else BUNDLED
     cases = load_gold(gold)
     thresholds = load_thresholds(args.thresholds or DEFAULT)

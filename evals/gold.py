@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
+from rag.core.errors import RagError
 
 BUNDLED = Path(__file__).resolve().parent / "gold" / "bundled.jsonl"
 

@@ -10,9 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from evals.splits import in_split
 from evals.text import plain, squash
-from rag.config import Config
-from rag.errors import RagError
+from rag.core.config import Config
+from rag.core.errors import RagError
 
 _NOT_ENTITY = {"yes", "no", "true", "false", "insufficient information."}
 
@@ -23,8 +24,7 @@ def load_queries(data: Path, split: str) -> list[tuple[int, dict[str, Any]]]:
     if not path.is_file() or not (data / "corpus.json").is_file():
         raise RagError(f"{data} does not hold MultiHop-RAG (corpus.json and MultiHopRAG.json)")
     queries = json.loads(path.read_text(encoding="utf-8"))
-    keep = {"dev": lambda i: i % 5 != 0, "test": lambda i: i % 5 == 0, "all": lambda i: True}[split]
-    return [(i, q) for i, q in enumerate(queries) if keep(i)]
+    return [(i, q) for i, q in enumerate(queries) if in_split(i, split)]
 
 
 def is_hit(passage_text: str, facts: list[str]) -> bool:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from evals.gold import GoldCase
-from rag.config import Config
+from rag.core.config import Config
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Run:
 
 
 def _ask(question: str, history: list[dict[str, str]], engine: str | None, config: Config) -> dict[str, Any]:
-    from rag.api import answer  # not `from rag import`: the rag.retrieve submodule shadows rag.retrieve()
+    from rag.api import answer
 
     return answer(question, history=history or None, engine=engine, config=config).to_dict()
 
@@ -90,8 +90,8 @@ def run_suite(cases: list[GoldCase], config: Config, engine: str | None = None, 
     """Run every case (with a progress bar on stderr) and return the unscored Run."""
     from tqdm import tqdm
 
-    from rag.engines import DEFAULT_ENGINE, get_engine
-    from rag.store import Store
+    from rag.engines.registry import DEFAULT_ENGINE, get_engine
+    from rag.storage.store import Store
 
     get_engine(engine)  # unknown or unavailable engine: one clear error before any work
     store = Store(config)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_MARKER = re.compile(r"\[\d+\]")
+from rag.core.text import MARKER, squash  # noqa: F401  (squash: re-exported for the metrics)
+
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _WORD = re.compile(r"[a-z0-9]+")
 _ARTICLES = {"a", "an", "the"}
@@ -12,7 +13,7 @@ _ARTICLES = {"a", "an", "the"}
 
 def plain(text: str) -> str:
     """Answer text without [n] markers, with straight quotes and dashes and single spaces."""
-    return " ".join(_MARKER.sub(" ", text).translate(_QUOTES).split())
+    return " ".join(MARKER.sub(" ", text).translate(_QUOTES).split())
 
 
 def has_fact(text: str, variants: list[str]) -> bool:
@@ -49,7 +50,3 @@ def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     """Do two half-open character spans share at least one character?"""
     return a_start < b_end and b_start < a_end
 
-
-def squash(text: str) -> str:
-    """Text with all whitespace removed (MultiHop-RAG's hit rule compares these)."""
-    return "".join(text.split())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.metrics import MetricResult
-from rag.errors import RagError
+from rag.core.errors import RagError
 
 DEFAULT = Path(__file__).resolve().parent / "thresholds.toml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from rag.text import count_tokens, sentence_spans
-from rag.types import Article, Chunk
+from rag.core.records import Article, Chunk
+from rag.core.text import count_tokens, sentence_spans
 
 
 def _split_long(body: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:

@@ -6,13 +6,17 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunk import chunk_article
-from index.read import MAX_MB, Fields, Skipped, iter_files, parse_fields, read_file
-from rag.config import Config
-from rag.errors import RagError
-from rag.store import Store
-from rag.types import Article, Chunk
+from index.read import Fields, Skipped, iter_files, parse_fields, read_file
+from rag.core.config import Config
+from rag.core.errors import RagError
+from rag.core.records import Article, Chunk
+from rag.storage.store import Store
+
+if TYPE_CHECKING:
+    from rag.api import Index
 
 Progress = Callable[[int, int], None]  # (articles done, articles to embed)
 
@@ -49,7 +53,7 @@ def embed_text(article: Article, chunk: Chunk) -> str:
 
 
 def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fields | None = None,
-                  max_mb: float = MAX_MB) -> tuple[list[Article], set[str]]:
+                  max_mb: float = Config.max_file_mb) -> tuple[list[Article], set[str]]:
     """Every article under `paths` and the files read; bad inputs go to `report.skipped`, duplicates keep the first."""
     articles: dict[str, Article] = {}
     files: set[str] = set()
@@ -124,9 +128,18 @@ def index_paths(
     return report
 
 
+def index_bundled(index: "Index") -> None:
+    """The first-use step (entry point `newsrag.first_use`): an empty index gets the `articles_dir` articles."""
+    folder = Path(index.config.articles_dir)
+    if folder.is_dir():
+        print(f"rag: the index at {index.config.home} is empty; indexing {folder}/ first", file=sys.stderr)
+        report = index_paths([folder], index.config, index.store)
+        print(f"rag: {report.summary()}", file=sys.stderr)
+
+
 def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], config: Config, store: Store,
                      report: IndexReport, progress: bool | Progress, batch_articles: int) -> None:
-    from rag.models import encode
+    from rag.storage.embedder import encode
 
     store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
     bar = _bar(len(todo), progress is True)

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from index.clean import clean_page, normalise
-from index.decode import binary_kind, decode
 from index.dates import parse_date
-from rag.types import Article
+from index.decode import binary_kind, decode
+from rag.core.config import Config
+from rag.core.records import Article
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
-MAX_MB = 32.0  # default size limit per file (Config.max_file_mb): far above any article, below runaway dumps
+MAX_MB = Config.max_file_mb  # the setting's default: far above any article, below runaway dumps
 
 # Record field names tried in order, per Article field (MultiHop-RAG's corpus.json fits the first ones).
 FIELDS: dict[str, tuple[str, ...]] = {

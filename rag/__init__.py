@@ -3,23 +3,31 @@
     >>> from rag import answer
     >>> a = answer("Who refused to sign the statement?")
     >>> a.text, a.citations[0].title
+
+Layers, each importing only the ones above it in this list: `rag.core` (records, settings, text rules) →
+`rag.storage` (Chroma + SQLite store, BM25 keyword index, embedder) → `rag.retrieval` (hybrid retrieval) →
+`rag.engines` (extractive and llm engines, follow-ups, the citation check) → `rag.api` / `rag.chat` (the
+public API) → `rag.cli`. Importing `rag` loads none of torch, chromadb or gradio.
 """
 from __future__ import annotations
 
-from rag import offline as _offline
+from rag.core import offline as _offline
 
 _offline.apply()  # before anything imports transformers, chromadb, gradio or tiktoken
 
-from rag.errors import BadQuestion, RagError  # noqa: E402
-from rag.types import Answer, Article, Chunk, Citation, Passage  # noqa: E402
-# Load the rag.retrieve submodule first: importing it later would rebind `rag.retrieve` to the module and
-# break `from rag import retrieve` (the function below must win).
-import rag.retrieve as _retrieve_module  # noqa: E402,F401
-from rag.api import answer, retrieve  # noqa: E402
+from rag.api import Index, answer, get_index, retrieve  # noqa: E402
+from rag.chat import Chat  # noqa: E402
+from rag.core.config import Config  # noqa: E402
+from rag.core.errors import BadQuestion, RagError  # noqa: E402
+from rag.core.records import Answer, Article, Chunk, Citation, Passage  # noqa: E402
 
 __all__ = [
     "answer",
     "retrieve",
+    "Chat",
+    "Index",
+    "get_index",
+    "Config",
     "Answer",
     "Article",
     "Chunk",

@@ -1,51 +1,94 @@
-"""The public Python API: `answer()` and `retrieve()` over the default (or a given) index."""
+"""The public Python API: an open `Index` answers questions; `answer()` and `retrieve()` use the default one.
+
+Every answer takes one path, whatever the entry point (Python, CLI, chat UI, streaming):
+clean the question → the engine's follow-up step → retrieve → the engine → the citation check.
+"""
 from __future__ import annotations
 
-import sys
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from collections.abc import Sequence
-from pathlib import Path
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
-from rag.config import Config
-from rag.followup import Turn, bot_turns, resolve, user_turns
-from rag.question import clean_question
-from rag.store import Store, reachable
-from rag.types import Answer, Passage
+from rag.core.config import Config
+from rag.core.question import clean_question
+from rag.core.records import Answer, Passage
+from rag.core.terms import idf_from, terms
+from rag.engines.base import Engine
+from rag.engines.followup import Turn, bot_turns, resolve, user_turns
+from rag.engines.registry import check_available, get_engine
+from rag.engines.verify import verify
+from rag.retrieval.retriever import Retriever
+from rag.storage import bm25
+from rag.storage.store import Store, reachable
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+FirstUse = Callable[["Index"], object]  # fills an empty index (e.g. with the bundled articles)
+FIRST_USE_GROUP = "newsrag.first_use"  # entry points: what an empty default index is filled with
 
 _indexes: dict[Config, "Index"] = {}
 _indexes_lock = threading.Lock()
 
 
+def installed_first_use() -> FirstUse | None:
+    """The first-use step an installed package registers (the indexer's: index `articles_dir`), if any."""
+    for ep in entry_points(group=FIRST_USE_GROUP):
+        step: FirstUse = ep.load()
+        return step
+    return None
+
+
 class Index:
-    """An open index (store + retriever) that answers questions; one per Config, reused across calls."""
+    """An open index (store + retriever + shared models) that answers questions; one per Config, reused.
 
-    def __init__(self, config: Config) -> None:
-        from rag.retrieve import Retriever
+    It owns what engines share and hands it to them (`rag.engines.base.Resources`): the settings, the
+    embedder (in the precision the index was built with), IDF weights from the keyword index, other engines.
+    `first_use` fills an empty index before its first question (default: the installed one, see
+    `installed_first_use`; pass `lambda index: None` for none).
+    """
 
+    def __init__(self, config: Config, first_use: FirstUse | None = None) -> None:
         self.config = config
         self.store = Store(config)
         self.retriever = Retriever(self.store, config)
+        self._first_use = first_use
         self._ready = False
         self._index_lock = threading.Lock()
 
+    # --- resources lent to engines ----------------------------------------------------------------
+    def embedder(self) -> "BaseEmbedding":
+        from rag.storage.embedder import embedder
+
+        return embedder(self.config.embed_batch, self.store.embed_precision())
+
+    def idf(self, passages: list[Passage]) -> Callable[[str], float]:
+        kw = bm25.load(self.store)
+        if kw.meta:
+            return idf_from(kw.df, len(kw.meta))
+        docs = [set(terms(p.text)) for p in passages]
+        return idf_from(lambda t: sum(t in d for d in docs), len(docs))
+
+    def engine(self, name: str) -> Engine:
+        return get_engine(name)
+
+    # --- answering --------------------------------------------------------------------------------
     def ensure_indexed(self) -> None:
-        """On first use of an empty index, index the bundled articles (and say so on stderr)."""
+        """On first use of an empty index, run the first-use step (index the bundled articles)."""
         if self._ready:
             return
         with self._index_lock:
             if not self._ready and self.store.article_count() == 0:
-                folder = Path(self.config.articles_dir)
-                if folder.is_dir():
-                    from index.pipeline import index_paths
-
-                    print(f"rag: the index at {self.config.home} is empty; indexing {folder}/ first", file=sys.stderr)
-                    report = index_paths([folder], self.config, self.store)
-                    print(f"rag: {report.summary()}", file=sys.stderr)
+                step = self._first_use or installed_first_use()
+                if step is not None:
+                    step(self)
             self._ready = True
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
                  since: date | None = None, until: date | None = None) -> list[Passage]:
+        """The top-k passages for `question`, best first."""
         with reachable(self.config.chroma_url):  # a lost server is one ChromaUnavailable, then retried next time
             self.ensure_indexed()
             return self.retriever.retrieve(clean_question(question), k, sources, since, until)
@@ -53,28 +96,42 @@ class Index:
     def answer(self, question: str, k: int | None = None, sources: list[str] | None = None,
                since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None,
                engine: str | None = None) -> Answer:
-        from rag.engines import get_engine
-        from rag.verify import verify
+        """The verified answer to `question` (with `history`, a follow-up is read against the conversation)."""
+        final = None
+        for final in self.stream(question, k, sources, since, until, history, engine):
+            pass
+        assert final is not None  # every engine yields at least its final answer
+        return final
 
-        compose = get_engine(engine)
-        question = clean_question(question)
-        # An engine module may bring its own follow-up step (`condense(question, history, config)`).
-        condense = getattr(sys.modules.get(compose.__module__), "condense", None)
-        if condense:
-            standalone = condense(question, history, self.config)
-        else:
-            standalone = resolve(question, history)
-            if standalone != question and not bot_turns(history):
-                # Only questions were given: answer the last one again so the follow-up knows what was said.
-                earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine)
-                history = [*(history or []), {"role": "assistant", "content": earlier.text}]
+    def stream(self, question: str, k: int | None = None, sources: list[str] | None = None,
+               since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None,
+               engine: str | None = None) -> Iterator[Answer]:
+        """Verified answers as the engine writes them (one for engines that do not stream); the last is final."""
+        chosen = check_available(engine, self.config)
+        asked = clean_question(question)
+        standalone, history = self._standalone(asked, history, chosen, k, sources, since, until)
         passages = self.retrieve(standalone, k, sources, since, until)
-        result = compose(standalone, passages, self.config, history)
-        result.question = question
-        return verify(result, self.store.body)
+        for partial in chosen.stream(standalone, passages, history, self):
+            partial.question = asked
+            yield verify(partial, self.store.body)
+
+    def _standalone(self, question: str, history: Sequence[Turn] | None, engine: Engine, k: int | None,
+                    sources: list[str] | None, since: date | None,
+                    until: date | None) -> tuple[str, Sequence[Turn] | None]:
+        """The follow-up step: the engine's own, else the rule-based resolver (and the history to answer with)."""
+        if history and user_turns(history):
+            condensed = engine.condense(question, history, self)
+            if condensed is not None:
+                return condensed, history
+        standalone = resolve(question, history)
+        if standalone != question and not bot_turns(history):
+            # Only questions were given: answer the last one again so the follow-up knows what was said.
+            earlier = self.answer(user_turns(history)[-1], k, sources, since, until, None, engine.name)
+            history = [*(history or []), {"role": "assistant", "content": earlier.text}]
+        return standalone, history
 
 
-def get_index(config: Config | None = None) -> "Index":
+def get_index(config: Config | None = None) -> Index:
     """The shared open Index for `config` (default: `Config.load()`)."""
     config = config or Config.load()
     with _indexes_lock:
@@ -98,20 +155,20 @@ def answer(
 
     `history` holds earlier turns (gradio-style role/content dicts, (user, bot) pairs, or questions) so
     follow-ups like "And who signed it?" are understood. `engine` picks the answer engine
-    (`rag.engines.ENGINES`; default "extractive", no generative model). Raises `BadQuestion` (a ValueError) for an
-    empty or unusable question.
+    (`rag.engines.registry.ENGINES`; default "extractive", no generative model). Raises `BadQuestion` (a
+    ValueError) for an empty or unusable question.
     """
     return get_index(config).answer(question, k, sources, since, until, history, engine)
 
 
 def retrieve(
     question: str,
-    k: int = 10,
+    k: int | None = None,
     *,
     sources: list[str] | None = None,
     since: date | None = None,
     until: date | None = None,
     config: Config | None = None,
 ) -> list[Passage]:
-    """The top-k indexed chunks for `question`, best first (what the answerer reads)."""
+    """The top-k indexed chunks for `question`, best first (what the answerer reads); k defaults to `top_k`."""
     return get_index(config).retrieve(question, k, sources, since, until)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.config import Config
-from rag.types import Answer
+from rag.core.config import Config
+from rag.core.records import Answer
 
 
 class Chat:

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from importlib.metadata import entry_points
 
-from rag.config import Config
-from rag.errors import RagError
+from rag.core.config import Config
+from rag.core.errors import RagError
 
 EXIT_BAD_INPUT = 2
-PLUGINS = {"ui": "ui.cli", "eval": "evals.cli"}
+# Commands that live with their own package (index/, ui/, evals/), registered as entry points in
+# pyproject.toml. Each module has HELP, DESCRIPTION, add_arguments(parser) and run(args, config) -> exit code.
+COMMANDS_GROUP = "newsrag.commands"
+ORDER = ("index", "ask", "ui", "serve", "eval", "status")  # how `rag --help` lists them
 Command = Callable[[argparse.Namespace, Config], int]
 
 
@@ -21,18 +24,6 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
-
-
-def cmd_index(args: argparse.Namespace, config: Config) -> int:
-    from index.pipeline import index_paths
-
-    report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet, prune=args.prune)
-    for skipped in report.skipped:
-        print(f"rag index: skipped {skipped}", file=sys.stderr)
-    print(report.summary())
-    if report.skipped and not (report.added or report.updated or report.unchanged):
-        return EXIT_BAD_INPUT
-    return 0
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
@@ -54,8 +45,8 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    from rag.models import EMBED_MODEL_NAME
-    from rag.store import Store
+    from rag.storage.embedder import EMBED_MODEL_NAME
+    from rag.storage.store import Store
 
     store = Store(config)
     size = store.disk_bytes()
@@ -69,7 +60,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "size_mb": round(size / 2**20, 1) if size is not None else None,
         "last_indexed": store.last_indexed(),
         "sources": store.sources(),
-        "embedder": f"{EMBED_MODEL_NAME} ({built.get('precision', config.embed_precision)})",
+        "embedder": f"{EMBED_MODEL_NAME} ({store.embed_precision()})",
         "chunk_tokens": built.get("chunk_tokens", config.chunk_tokens),
         "consistent": not problems,
         "problems": problems,
@@ -99,38 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (default: $RAG_CHROMA_URL)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="index article files or folders", description="Index .txt .md .html .json .jsonl files (folders recursively). Unchanged articles are skipped; bad files are reported and skipped.")
-    p.add_argument("paths", nargs="*", help="files or folders (default: articles/)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--prune", action="store_true", help="also remove indexed articles whose files are gone (or no longer hold them)")
-    p.set_defaults(func=cmd_index)
-
     p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] citations. Indexes articles/ first if the index is empty.")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
-    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default 10)")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: the top_k setting, 10)")
     p.add_argument("--source", action="append", help="only articles from this outlet (repeatable)")
     p.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
     p.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
     p.add_argument("--engine", default=None, help="answer engine: extractive (default, offline) or llm")
     p.set_defaults(func=cmd_ask)
 
-    # Subcommands that live with their own package: each module has HELP, DESCRIPTION,
-    # add_arguments(parser) and run(args, config) -> exit code. Missing modules are left out.
-    for name, module in PLUGINS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        p = sub.add_parser(name, help=mod.HELP, description=mod.DESCRIPTION)
-        mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
-
     p = sub.add_parser("status", help="what is indexed", description="Show what the index holds (articles, chunks, size, models) and any disagreement between SQLite and Chroma; exits 1 if they disagree.")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_status)
+
+    for ep in entry_points(group=COMMANDS_GROUP):
+        module = ep.load()
+        p = sub.add_parser(ep.name, help=module.HELP, description=module.DESCRIPTION)
+        module.add_arguments(p)
+        p.set_defaults(func=module.run)
+    # argparse lists commands in the order they were added; show them in the order people use them.
+    sub._choices_actions.sort(key=lambda a: ORDER.index(a.dest) if a.dest in ORDER else len(ORDER))
     return parser
 
 
@@ -139,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = Config.load(args.config, home=args.home, chroma_url=args.chroma_url)
-        from rag.store import reachable
+        from rag.storage.store import reachable
 
         with reachable(config.chroma_url):  # a Chroma server gone mid-command: one line, not a traceback
             return args.func(args, config)

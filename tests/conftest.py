@@ -9,8 +9,7 @@ import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import rag  # noqa: E402  (sets the offline environment first)
-from rag.config import Config  # noqa: E402
+from rag.core.config import Config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"

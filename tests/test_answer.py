@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from rag import BadQuestion, answer, retrieve
-from rag.store import Store
-from rag.verify import citation_problems
+from rag.engines.verify import citation_problems
+from rag.storage.store import Store
 from tests.conftest import SEVEN
 
 

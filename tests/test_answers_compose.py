@@ -1,10 +1,10 @@
 """The extractive composer on hand-made passages: wire copy said once, direct answers, refusal, lead spans."""
 from __future__ import annotations
 
-from rag.compose import REFUSAL, compose
-from rag.direct import direct_span, figures
-from rag.evidence import question_kind
-from rag.types import Passage
+from rag.core.records import Passage
+from rag.engines.extractive.engine import REFUSAL, compose
+from rag.engines.extractive.evidence import question_kind
+from rag.engines.extractive.spans import direct_span, figures
 
 WIRE = "The council will meet again on Tuesday to discuss the drought relief package."
 
@@ -59,7 +59,7 @@ def test_direct_spans_are_verbatim():
 
 
 def test_years_and_dates_are_not_counts():
-    from rag.evidence import Evidence
+    from rag.engines.extractive.evidence import Evidence
 
     p = _p("a1", "In 2017 the regime ran 3 tests on 20 January.", "AP")
     figs = figures("How many tests?", [Evidence(p, 100, 100 + len(p.text), p.text)])

@@ -6,9 +6,9 @@ import pytest
 
 from rag import answer
 from rag.chat import Chat
-from rag.compose import REFUSAL
-from rag.store import Store
-from rag.verify import citation_problems
+from rag.engines.extractive.engine import REFUSAL
+from rag.engines.verify import citation_problems
+from rag.storage.store import Store
 from tests.conftest import SEVEN
 
 SIGNERS = ["Albania", "Brazil", "Britain", "France", "Ireland", "Norway", "the United Arab Emirates", "the United States", "Japan"]

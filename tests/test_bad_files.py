@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from index.decode import binary_kind, decode
 from index.pipeline import index_paths
 from index.read import Skipped, read_file
-from rag.config import Config
-from rag.store import Store
-from rag.types import Article
+from rag.core.config import Config
+from rag.core.records import Article
+from rag.storage.store import Store
 from tests.conftest import ROOT
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag import BadQuestion
-from rag.question import clean_question
+from rag.core.question import clean_question
 
 BAD = {
     "empty": ("", "empty"),

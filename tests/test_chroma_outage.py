@@ -13,8 +13,8 @@ import pytest
 
 from index.pipeline import index_paths
 from rag.api import Index
-from rag.config import Config
-from rag.errors import ChromaUnavailable, RagError
+from rag.core.config import Config
+from rag.core.errors import ChromaUnavailable, RagError
 from tests.conftest import ARTICLES, ROOT, SEVEN
 from tests.test_chroma_server import CHROMA, free_port
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from index.chunk import chunk_article
 from index.pipeline import index_paths
 from index.read import read_file
-from rag.store import Store
-from rag.text import count_tokens
+from rag.core.text import count_tokens
+from rag.storage.store import Store
 from tests.conftest import AP, ARTICLES, GUARDIAN
 
 

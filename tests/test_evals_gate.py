@@ -8,7 +8,7 @@ from evals.gold import load_gold
 from evals.metrics import compute_all
 from evals.runner import run_suite
 from evals.thresholds import check, load_thresholds
-from rag.types import Answer, Citation
+from rag.core.records import Answer, Citation
 
 THRESHOLDS = load_thresholds()
 METRICS = sorted({m for limits in THRESHOLDS.values() for m in limits})
@@ -28,21 +28,39 @@ def test_gold_suite_meets_threshold(checks, metric):
     assert c.ok, c.message()
 
 
-def wrong_answer(question, passages, config, history=None) -> Answer:
+class WrongEngine:
     """A deliberately bad engine: never refuses, always cites the least relevant retrieved passage."""
-    p = passages[-1]
-    end = p.text.find(". ") + 1 or len(p.text)
-    cited = Citation(1, p.article_id, p.title, p.source, p.published, p.url, p.text[:end], p.start, p.start + end, 0.0)
-    return Answer(question=question, text=f"{cited.text} [1]", refused=False, citations=[cited], engine="wrong")
+
+    name = "wrong"
+    streams = False
+
+    def unavailable(self, config):
+        return None
+
+    def condense(self, question, history, resources):
+        return None
+
+    def answer(self, question, passages, history, resources) -> Answer:
+        p = passages[-1]
+        end = p.text.find(". ") + 1 or len(p.text)
+        cited = Citation(1, p.article_id, p.title, p.source, p.published, p.url, p.text[:end], p.start,
+                         p.start + end, 0.0)
+        return Answer(question=question, text=f"{cited.text} [1]", refused=False, citations=[cited], engine="wrong")
+
+    def stream(self, question, passages, history, resources):
+        yield self.answer(question, passages, history, resources)
+
+
+WRONG = WrongEngine()
 
 
 @pytest.mark.slow
 def test_gate_fails_on_a_wrong_engine_and_names_the_metric(config, monkeypatch, capsys):
-    from rag import engines
     from rag.cli import main
+    from rag.engines import registry
 
     # Registered like any engine, so answers go through the real retrieval, verification and harness.
-    monkeypatch.setitem(engines.ENGINES, "wrong", f"{__name__}:wrong_answer")
+    monkeypatch.setitem(registry.ENGINES, "wrong", f"{__name__}:WRONG")
     code = main(["--home", str(config.home), "eval", "--engine", "wrong", "--no-progress"])
     err = capsys.readouterr().err
     assert code == 1

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from index.chunk import chunk_article
 from index.clean import clean_page
 from index.read import article_id
-from rag.text import sentence_spans
-from rag.types import Article
+from rag.core.records import Article
+from rag.core.text import sentence_spans
 
 # Text shaped like scraped pages: words, punctuation, quotes, newlines, plus arbitrary Unicode.
 _pieces = st.sampled_from(

@@ -7,7 +7,7 @@ import pytest
 
 from index.dates import parse_date
 from index.read import Skipped, iter_files, parse_fields, read_file
-from rag.types import Article
+from rag.core.records import Article
 
 STORY = " ".join(f"Sentence number {i} of the council story says something new about the vote." for i in range(12))
 

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-import rag.models
+import rag.storage.embedder
 from index.pipeline import index_paths
-from rag.store import Store
+from rag.storage.store import Store
 from tests.conftest import GUARDIAN, ROOT
 
 TOPICS = ["harbour", "election", "vaccine", "railway", "drought", "festival", "factory", "library", "bridge",
@@ -50,7 +50,7 @@ def test_unchanged_changed_and_prune(docs, empty_config, monkeypatch):
     assert store.check() == [] and store.chunk_count() == first.chunks
 
     with monkeypatch.context() as m:  # re-run: nothing embedded, nothing written
-        m.setattr(rag.models, "encode", no_embedding)
+        m.setattr(rag.storage.embedder, "encode", no_embedding)
         again = index_paths([docs], empty_config, store, progress=False)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
 
@@ -86,7 +86,7 @@ def test_moved_file_updates_path_without_embedding(docs, empty_config, monkeypat
     store = Store(empty_config)
     index_paths([docs], empty_config, store, progress=False)
     (docs / "sub" / "guardian.txt").rename(docs / "guardian-moved.txt")
-    monkeypatch.setattr(rag.models, "encode", no_embedding)
+    monkeypatch.setattr(rag.storage.embedder, "encode", no_embedding)
     r = index_paths([docs], empty_config, store, progress=False, prune=True)
     assert (r.unchanged, r.removed) == (5, 0)
     assert str((docs / "guardian-moved.txt").resolve()) in store.paths().values()
@@ -123,24 +123,25 @@ def test_crash_inside_a_batch_is_repaired_by_rerun(docs, empty_config, monkeypat
 def test_crash_before_the_keyword_rows_is_repaired_by_rerun(docs, empty_config, monkeypatch):
     # The window a SIGKILL once hit in CI: the batch is in Chroma, its keyword rows are not written yet.
     write_jsonl(docs / "feed.jsonl", [record(i) for i in range(8)])
-    from rag import keyword
+    from rag.storage.bm25 import KeywordRows
 
-    real, calls = keyword.record_chunks, []
+    calls = []
 
-    def crash_on_second_batch(store, items):
-        calls.append(len(items))
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(store, items)
+    class CrashOnSecondBatch(KeywordRows):
+        def write(self, items):
+            calls.append(len(items))
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return super().write(items)
 
-    monkeypatch.setattr(keyword, "record_chunks", crash_on_second_batch)
+    crashing = Store(empty_config, indexes=[CrashOnSecondBatch(empty_config.home)])
     with pytest.raises(KeyboardInterrupt):
-        index_paths([docs], empty_config, Store(empty_config), progress=False, batch_articles=3)
-    monkeypatch.undo()
+        index_paths([docs], empty_config, crashing, progress=False, batch_articles=3)
 
     fresh = Store(empty_config)
     index_paths([docs], empty_config, fresh, progress=False, batch_articles=3)
-    assert fresh.check() == [] and keyword.check(fresh) == [] and fresh.article_count() == 9
+    rows = KeywordRows(empty_config.home)
+    assert fresh.check() == [] and rows.problems(fresh.chunk_count()) == [] and fresh.article_count() == 9
 
 
 @pytest.mark.slow
@@ -150,7 +151,7 @@ def test_sigkill_then_rerun_finishes_with_no_duplicates(tmp_path):
     write_jsonl(docs / "feed.jsonl", [record(i) for i in range(24)])
     home = tmp_path / "home"
     env = os.environ | {"RAG_HOME": str(home), "OMP_NUM_THREADS": "1"}
-    script = ("import sys; from index.pipeline import index_paths; from rag.config import Config\n"
+    script = ("import sys; from index.pipeline import index_paths; from rag.core.config import Config\n"
               f"index_paths([{str(docs)!r}], Config.load(), progress=lambda d, t: print(d, flush=True), batch_articles=2)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() and proc.stdout.readline()  # two batches committed
@@ -171,7 +172,7 @@ def test_sigkill_then_rerun_finishes_with_no_duplicates(tmp_path):
     assert clean.returncode == 0
     assert f"({status['chunks']} chunks)" in clean.stdout
     from rag.api import answer
-    from rag.config import Config
+    from rag.core.config import Config
 
     resumed_cfg, clean_cfg = Config.load(home=home), Config.load(home=tmp_path / "clean")
 

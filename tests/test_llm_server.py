@@ -12,12 +12,13 @@ import pytest
 
 from rag import answer
 from rag.api import get_index
-from rag.config import Config
-from rag.errors import RagError
-from rag.store import Store
-from rag.verify import citation_problems
+from rag.core.config import Config
+from rag.core.errors import RagError
+from rag.engines.verify import citation_problems
+from rag.storage.store import Store
 from tests.conftest import ROOT
-from tests.llm_server import MISSING, free_port as _free_port, llm_url, smollm2_gguf  # noqa: F401 (fixture)
+from tests.llm_server import MISSING, llm_url, smollm2_gguf  # noqa: F401 (fixture)
+from tests.llm_server import free_port as _free_port
 
 QUESTION = "Who refused to sign the statement?"
 INVENTED = "The statement was later signed by Brazil's president at a ceremony in Lisbon [1]."
@@ -38,10 +39,10 @@ def _verified(a, config):
 @pytest.mark.server
 @pytest.mark.slow
 def test_answer_through_openai_compatible_server(llm_config):
-    from rag.llm import finish
-    from rag.llm_client import chat
-    from rag.llm_prompt import answer_messages
-    from rag.support import split_claims
+    from rag.engines.llm.claims import split_claims
+    from rag.engines.llm.client import chat
+    from rag.engines.llm.engine import finish
+    from rag.engines.llm.prompt import answer_messages
 
     a = _verified(answer(QUESTION, engine="llm", config=llm_config), llm_config)
     assert a.engine in ("llm", "llm-fallback") and not a.refused and a.citations
@@ -51,7 +52,7 @@ def test_answer_through_openai_compatible_server(llm_config):
     print("model reply:", reply)
     claims = split_claims(reply)
     assert claims, f"the model wrote nothing usable: {reply!r}"
-    result = finish(QUESTION, reply, passages, llm_config)
+    result = finish(QUESTION, reply, passages, get_index(llm_config))
     if result.engine == "llm":
         plain = {c.text for c in claims}
         kept = split_claims(re.sub(r"\s*\([^()]*removed[^()]*\)$", "", result.text))
@@ -62,22 +63,20 @@ def test_answer_through_openai_compatible_server(llm_config):
 @pytest.mark.server
 @pytest.mark.slow
 def test_real_reply_plus_invented_sentence_loses_the_invention(llm_config):
-    from rag.llm import finish
-    from rag.llm_client import chat
-    from rag.llm_prompt import answer_messages
+    from rag.engines.llm.client import chat
+    from rag.engines.llm.engine import finish
+    from rag.engines.llm.prompt import answer_messages
 
     passages = get_index(llm_config).retrieve(QUESTION)
     reply = chat(answer_messages(QUESTION, passages[: llm_config.llm_passages]), llm_config)
-    a = _verified(finish(QUESTION, f"{reply.strip()} {INVENTED}", passages, llm_config), llm_config)
+    a = _verified(finish(QUESTION, f"{reply.strip()} {INVENTED}", passages, get_index(llm_config)), llm_config)
     assert "Lisbon" not in a.text and "Brazil's president" not in a.text
 
 
 @pytest.mark.server
 @pytest.mark.slow
 def test_streaming_yields_only_verified_answers(llm_config):
-    from rag.llm import stream
-
-    parts = list(stream(QUESTION, config=llm_config))
+    parts = list(get_index(llm_config).stream(QUESTION, engine="llm"))
     assert parts, "stream yielded nothing"
     for p in parts:
         _verified(p, llm_config)  # stream() verifies too; a partial never shows an unchecked sentence
@@ -115,7 +114,7 @@ def test_instructions_inside_an_article_do_not_change_the_answer(llm_config, tmp
 @pytest.mark.server
 @pytest.mark.slow
 def test_follow_up_is_condensed_by_the_llm(llm_config):
-    from rag.llm import condense
+    from rag.engines.llm.engine import condense
 
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "China and Russia refused. [1]"}]
     standalone = condense("And which countries released it?", history, llm_config)
@@ -156,7 +155,7 @@ def test_providers_are_built_from_config(config):
     from llama_index.llms.openai import OpenAI
     from llama_index.llms.openai_like import OpenAILike
 
-    from rag.llm_client import _build
+    from rag.engines.llm.client import _build
 
     ollama = _build(dataclasses.replace(config, llm_provider="ollama", llm_model="llama3.2", llm_url="http://127.0.0.1:9"))
     assert isinstance(ollama, Ollama) and ollama.base_url == "http://127.0.0.1:9" and ollama.model == "llama3.2"
@@ -170,7 +169,7 @@ def test_providers_are_built_from_config(config):
 
 @pytest.mark.slow
 def test_local_gguf_in_process(config):
-    from rag.llm_client import _cache, get_llm
+    from rag.engines.llm.client import _cache, get_llm
 
     cfg = dataclasses.replace(config, llm_provider="gguf", llm_gguf=str(smollm2_gguf()), llm_context_window=8192)
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag import ranker
-from rag.config import Config
-from rag.rank_features import FEATURES, features
-from rag.retrieve import Retriever
-from rag.store import Store
+from rag.core.config import Config
+from rag.retrieval import ranker
+from rag.retrieval.features import FEATURES, features
+from rag.retrieval.retriever import Retriever
+from rag.storage.store import Store
 
 
 def _stump(feature: int, threshold: float, low: float, high: float) -> dict:

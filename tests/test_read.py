@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from index.read import read_file, iter_files, Skipped
-from rag.types import Article
+from index.read import Skipped, iter_files, read_file
+from rag.core.records import Article
 from tests.conftest import AP, GUARDIAN
 
 CHROME = [

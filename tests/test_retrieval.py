@@ -8,16 +8,17 @@ from datetime import date
 import numpy as np
 import pytest
 
-from rag import keyword, retrieve
-from rag.config import Config
-from rag.hints import clauses, question_hints
-from rag.retrieve import Retriever, diversify, interleave_sources
-from rag.store import Store
+from rag import retrieve
+from rag.core.config import Config
+from rag.retrieval.hints import clauses, question_hints
+from rag.retrieval.retriever import Retriever, diversify, interleave_sources
+from rag.storage import bm25
+from rag.storage.store import Store
 
 
 def test_keyword_index_is_written_with_chroma(config):
     store = Store(config)
-    kw = keyword.load(store)
+    kw = bm25.load(store)
     assert len(kw.meta) == store.chunk_count() > 0
     assert (config.home / "keyword.sqlite").is_file() and (config.home / "keyword" / "generation.json").is_file()
     assert {m["source"] for m in kw.meta} == {"The Guardian", "The Independent"}
@@ -30,7 +31,7 @@ def test_keyword_index_is_rebuilt_from_chroma_when_missing(config, tmp_path):
     shutil.rmtree(home / "keyword")
     cfg = Config.load(home=home, articles_dir=config.articles_dir)
     store = Store(cfg)
-    kw = keyword.load(store)
+    kw = bm25.load(store)
     assert len(kw.meta) == store.chunk_count()
     q = "Who refused to sign the statement?"
     assert [p.chunk_id for p in Retriever(store).retrieve(q)] == [p.chunk_id for p in retrieve(q, config=config)]
@@ -42,12 +43,12 @@ def test_new_articles_are_searchable_by_keyword(config, tmp_path):
     home = tmp_path / "copy"
     shutil.copytree(config.home, home)
     cfg = Config.load(home=home, articles_dir=config.articles_dir)
-    before = keyword.load(Store(cfg)).generation
+    before = bm25.load(Store(cfg)).generation
     doc = tmp_path / "new.txt"
     doc.write_text("Zorblax harvest report\n\nThe Zorblax cooperative harvested 4,200 tonnes of quinoa in Oruro this spring, "
                    "its chair told the regional assembly on Monday.\n")
     assert index_paths([doc], cfg, progress=False).added == 1
-    kw = keyword.load(Store(cfg))
+    kw = bm25.load(Store(cfg))
     assert kw.generation > before and len(kw.meta) == Store(cfg).chunk_count()
     top = Retriever(Store(cfg)).retrieve("How much quinoa did the Zorblax cooperative harvest?", k=3)
     assert "Zorblax" in top[0].text
@@ -83,9 +84,9 @@ def test_clauses_split_a_multi_hop_question():
 
 
 def test_keyword_scores_are_scaled_to_the_best_chunk(config):
-    from rag.retrieve import fuse_keyword, keyword_parts
+    from rag.retrieval.retriever import fuse_keyword, keyword_parts
 
-    kw = keyword.load(Store(config))
+    kw = bm25.load(Store(config))
     whole, parts = keyword_parts(kw, "Gabon Ghana Kenya, weapons tests January")
     assert len(parts) == 2
     for weight in (0.0, 1.0):
@@ -115,7 +116,7 @@ def test_named_outlets_first_and_their_picks_count_towards_the_article_cap():
 
 
 def test_keyword_scores_match_terms(config):
-    kw = keyword.load(Store(config))
+    kw = bm25.load(Store(config))
     s = kw.scores("Gabon Ghana Kenya")
     assert s.max() > 0 and np.count_nonzero(s) >= 1
     assert kw.scores("zzzz qqqq").max() == 0
@@ -123,7 +124,7 @@ def test_keyword_scores_match_terms(config):
 
 def test_sentence_scores_point_at_the_chunk_holding_the_sentence(config):
     store = Store(config)
-    kw = keyword.load(store)
+    kw = bm25.load(store)
     assert kw.sentence_model is not None and len(kw.sentence_chunk) > len(kw.meta)  # several sentences per chunk
     s = kw.sentence_scores("Gabon Ghana Kenya Mexico refused to sign")
     best = kw.meta[int(np.argmax(s))]
@@ -140,10 +141,10 @@ def test_old_format_keyword_rows_are_rebuilt_with_sentences(config, tmp_path):
     with sqlite3.connect(home / "keyword.sqlite") as db:  # what an index written before format 2 looks like
         db.execute("UPDATE chunks SET terms = replace(terms, ' | ', ' ')")
         db.execute("DELETE FROM info WHERE key = 'format'")
-    keyword._loaded.clear()
+    bm25._loaded.clear()
     cfg = Config.load(home=home, articles_dir=config.articles_dir)
-    kw = keyword.load(Store(cfg))
-    assert kw.sentence_model is not None and len(kw.sentence_chunk) == len(keyword.load(Store(config)).sentence_chunk)
+    kw = bm25.load(Store(cfg))
+    assert kw.sentence_model is not None and len(kw.sentence_chunk) == len(bm25.load(Store(config)).sentence_chunk)
     with sqlite3.connect(home / "keyword.sqlite") as db:
-        assert db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()[0] == str(keyword.FORMAT)
+        assert db.execute("SELECT value FROM info WHERE key = 'format'").fetchone()[0] == str(bm25.FORMAT)
         assert all(" | " in t for (t,) in db.execute("SELECT terms FROM chunks"))

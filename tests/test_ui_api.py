@@ -1,9 +1,7 @@
 """The chat as an API: gradio_client against the launched app (the `/chat` endpoint is a contract)."""
 from __future__ import annotations
 
-
 import pytest
-
 from conftest import SEVEN, free_port
 
 

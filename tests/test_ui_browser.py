@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-
-from rag.api import answer
-from rag.config import Config
-
 from conftest import ARTICLES, ROOT, SEVEN
 from test_ui_api import free_port
+
+from rag.api import answer
+from rag.core.config import Config
 
 pytestmark = pytest.mark.browser
 

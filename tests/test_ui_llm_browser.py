@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from rag.config import Config
-from rag.store import Store
+from rag.core.config import Config
+from rag.storage.store import Store
 from tests.conftest import ARTICLES
 from tests.llm_server import MISSING, free_port, llm_url  # noqa: F401 (fixture)
 

@@ -1,4 +1,4 @@
-"""Answers as the chat shows them: growing steps from the LLM engine, or simulated streaming of the extractive one."""
+"""Answers as the chat shows them: an engine's own growing answers, or simulated streaming of a finished one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import date
 
 from rag.api import Index
-from rag.types import Answer
+from rag.core.records import Answer
+from rag.engines.registry import get_engine
 
 STREAM_STEPS = 24  # yields per simulated answer: enough to look live, few enough not to flood the socket
 GROWING = " …"  # appended while an answer is still being written (the browser tests wait for it to go)
@@ -20,24 +21,23 @@ def _prefixes(answer: Answer) -> Iterator[Answer]:
         yield replace(answer, text=" ".join(words[:i]) + GROWING)
 
 
+def streams(engine: str | None) -> bool:
+    """Does this engine write its answer live (else the chat simulates streaming a finished answer)?"""
+    return get_engine(engine).streams
+
+
 def steps(index: Index, question: str, *, engine: str | None, history: list[dict[str, str]] | None,
           sources: list[str] | None, since: date | None, until: date | None) -> Iterator[tuple[Answer, bool]]:
     """(answer so far, is it final) pairs; the last pair is the final answer, with its notes.
 
-    The llm engine streams for real through `rag.llm.stream`: every step holds only sentences already
-    checked against their cited passages and verified, so each step's `[n]` has a source card.
+    Every step comes from `Index.stream`, so each holds only verified sentences and each `[n]` has a card.
     """
-    if engine == "llm":
-        from rag.llm import stream
-
-        last = None
-        for last in stream(question, history=history, sources=sources, since=since, until=until,
-                           config=index.config):
+    last = None
+    for last in index.stream(question, sources=sources, since=since, until=until, history=history, engine=engine):
+        if streams(engine):
             yield replace(last, text=last.text + GROWING), False
-        if last is not None:
-            yield last, True
+    if last is None:
         return
-    answer = index.answer(question, sources=sources, since=since, until=until, history=history, engine=engine)
-    for partial in _prefixes(answer):
-        yield partial, False
-    yield answer, True
+    if not streams(engine):
+        yield from ((partial, False) for partial in _prefixes(last))
+    yield last, True

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from index.read import SUFFIXES
 from rag.api import Index, get_index
-from rag.config import Config
-from rag.engines import DEFAULT_ENGINE, available
-from rag.errors import RagError
+from rag.core.config import Config
+from rag.core.errors import RagError
+from rag.engines.registry import DEFAULT_ENGINE, available
 from ui import render
-from ui.answers import steps
+from ui.answers import steps, streams
 from ui.uploads import add_files
 
 EXAMPLES = [
@@ -21,7 +22,7 @@ EXAMPLES = [
     "When will Blinken hold talks in Hawaii?",
     "What did China's ambassador ask the United States to do?",
 ]
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+UPLOAD_TYPES = list(SUFFIXES)
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -48,8 +49,8 @@ def build_app(config: Config | None = None) -> gr.Blocks:
     index = get_index(config)
     index.ensure_indexed()
     uploads = Path(index.config.home) / "uploads"
-    # The "llm" switch appears only when an LLM is configured (rag/llm.py `configured`).
-    engines = [e for e in available() if e != "llm" or _llm_configured(index.config)]
+    # Only engines that can run here are offered (the llm engine needs its package and a configured LLM).
+    engines = available(index.config)
 
     def respond(message: str, shown: list, turns: list, sections: list, sources: list[str] | None,
                 since: str, until: str, engine: str) -> Iterator[tuple]:
@@ -73,7 +74,7 @@ def build_app(config: Config | None = None) -> gr.Blocks:
                 section = render.sources_section(turn, answer, index.store.body)
                 chat[-1] = {"role": "assistant", "content": render.chat_markdown(answer, turn)}
                 yield keep, chat, shown, turns, sections, render.sources_panel(sections + [section])
-                if not final and engine != "llm":
+                if not final and not streams(engine or None):
                     time.sleep(0.02)  # simulated streaming of the extractive answer
         except (RagError, ValueError) as exc:
             chat[-1] = {"role": "assistant", "content": f'<div class="rag-error">\n\n{render.escape_md(str(exc))}\n\n</div>'}
@@ -173,10 +174,3 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860,
 def _theme() -> gr.themes.Base:
     # System fonts: the default theme fetches Google Fonts, and this app runs offline.
     return gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-
-
-def _llm_configured(config: Config) -> bool:
-    """Is the optional LLM engine set up here (endpoint/model given, integration installed)?"""
-    from rag.llm import configured
-
-    return configured(config)

@@ -7,8 +7,8 @@ import os
 import socket
 import sys
 
-from rag.config import Config
-from rag.errors import RagError
+from rag.core.config import Config
+from rag.core.errors import RagError
 
 HELP = "serve the chat in the browser"
 DESCRIPTION = (

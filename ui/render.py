@@ -5,9 +5,9 @@ import html
 import re
 from collections.abc import Callable
 
-from rag.types import Answer, Citation, Passage
+from rag.core.records import Answer, Citation, Passage
+from rag.core.text import MARKER
 
-MARKER = re.compile(r"\[(\d+)\]")
 # Every ASCII punctuation mark Markdown could read as syntax (links, emphasis, code, lists, autolinks,
 # math); & < > are turned into entities first, so they are left out here.
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:@=^/])")

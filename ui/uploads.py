@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.read import SUFFIXES
-from rag.store import Store
+from rag.storage.store import Store
 
 MAX_NAME = 100
 

@@ -26,8 +26,7 @@ def mean(xs: list[float]) -> float | None:
 
 def compute_all(run: Any, judge_llm: Any = None) -> list[MetricResult]:
     """Every metric over a run; per-case values are also stored on each CaseResult.scores."""
-    from evals.metrics import (citation_support, citation_validity, correctness, latency, llm_judge, refusal,
-                               retrieval)
+    from evals.metrics import citation_support, citation_validity, correctness, latency, llm_judge, refusal, retrieval
 
     results = [correctness.compute(run), citation_support.compute(run), citation_validity.compute(run),
                refusal.compute(run), retrieval.compute(run), latency.compute(run), llm_judge.compute(run, judge_llm)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from evals.metrics import MetricResult
+from rag.engines.verify import span_problem
 
 
 def compute(run) -> MetricResult:
@@ -13,11 +14,8 @@ def compute(run) -> MetricResult:
             per_case[r.case.id] = {"valid": 0.0, "bad": ["error: " + (r.error or "").splitlines()[0]]}
             total += 1
             continue
-        bad = []
-        for c in r.citations:
-            body = run.body_of(c["article_id"])
-            if body is None or not (0 <= c["start"] <= c["end"] <= len(body)) or body[c["start"]:c["end"]] != c["text"]:
-                bad.append(c["n"])
+        # The same check every engine's answer passes (rag.engines.verify), on the recorded citations.
+        bad = [c["n"] for c in r.citations if span_problem(c["article_id"], c["start"], c["end"], c["text"], run.body_of)]
         good += len(r.citations) - len(bad)
         total += len(r.citations)
         if r.citations:

@@ -8,8 +8,8 @@ from evals.metrics import MetricResult, mean
 
 
 def configured_llm(config: Any) -> Any | None:
-    """The project's llama-index LLM (`rag.llm_client.get_llm`) when one is configured here, else None."""
-    for module_name in ("rag.llm_client", "rag.llm"):
+    """The project's llama-index LLM (`rag.engines.llm.client.get_llm`) when one is configured here, else None."""
+    for module_name in ("rag.engines.llm.client", "rag.engines.llm.engine"):
         try:
             factory = getattr(importlib.import_module(module_name), "get_llm", None)
         except Exception:  # not installed / not built: the judge is optional by design

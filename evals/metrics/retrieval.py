@@ -1,4 +1,4 @@
-"""Retrieval: Hit@1, Hit@k and MRR of `rag.retrieve` against the gold evidence (single-turn answerable cases)."""
+"""Retrieval: Hit@1, Hit@k and MRR of `rag.retrieval.retriever` against the gold evidence (single-turn answerable cases)."""
 from __future__ import annotations
 
 from evals.metrics import MetricResult, mean

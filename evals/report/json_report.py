@@ -9,7 +9,7 @@ from typing import Any
 from evals.metrics import MetricResult
 from evals.runner import Run, failures
 from evals.thresholds import Check
-from rag.errors import RagError
+from rag.core.errors import RagError
 
 SCHEMA = 1
 

@@ -6,17 +6,19 @@ and refuses with `REFUSAL` when the best evidence scores below `min_support`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from rag import keyword
-from rag.config import Config
-from rag.direct import Figure, direct_span, figures, related_figures
-from rag.evidence import Evidence, candidates, idf_from, new_names, normal, question_kind, score
-from rag.followup import Turn, split_resolved
-from rag.types import Answer, Citation, Passage
+from rag.core.config import Config
+from rag.core.records import Answer, Citation, Passage
+from rag.core.tuning import TUNING
+from rag.engines.base import Resources
+from rag.engines.extractive.evidence import Evidence, candidates, new_names, normal, question_kind, score
+from rag.engines.extractive.spans import Figure, direct_span, figures, related_figures
+from rag.engines.followup import Turn, split_resolved
 
 REFUSAL = "The indexed articles do not contain an answer to this question."
 
@@ -73,9 +75,9 @@ def _conflict(figs: list[Figure], citer: _Citer) -> str | None:
     return "The articles give different figures: " + "; ".join(parts) + "."
 
 
-def support(evidence: list[Evidence]) -> float:
+def question_share(evidence: list[Evidence]) -> float:
     """How much of the question the best sentence (with its headline) holds: what refusal is decided on."""
-    return max((e.support for e in evidence), default=0.0)
+    return max((e.share for e in evidence), default=0.0)
 
 
 def compose(question: str, passages: list[Passage], *, idf: Callable[[str], float],
@@ -86,7 +88,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     score(question, evidence, idf, context=context, avoid=avoid)
     evidence.sort(key=lambda e: e.score, reverse=True)
     # Refuse when no sentence holds enough of the question's (IDF-weighted) words, whatever ranks first.
-    if support(evidence) < min_support:
+    if question_share(evidence) < min_support:
         return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
 
     kind = question_kind(question)
@@ -105,7 +107,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
         # Among the well-supported sentences, the one naming the most (new) things answers best.
         best: tuple[int, Evidence, tuple[int, int]] | None = None
         for e in evidence[:10]:
-            span = direct_span(kind, question, e.text) if e.score >= 0.75 * evidence[0].score else None
+            span = direct_span(kind, question, e.text) if e.score >= TUNING.evidence.lead_band * evidence[0].score else None
             if span:
                 size = len(new_names(e.text[span[0] : span[1]], question)) if kind == "who" else 1
                 if best is None or size > best[0]:
@@ -114,7 +116,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
             _, e, (s, t) = best
             lead = f"{e.text[s:t]} {citer.mark(e)}"
 
-    groups = _groups(evidence, 0.8 * evidence[0].score, max_sentences)
+    groups = _groups(evidence, TUNING.evidence.group_band * evidence[0].score, max_sentences)
     # Sentences behind the lead come first in the evidence list, so the reader sees them in full
     # (with their wire-copy twins from other articles).
     first: list[list[Evidence]] = []
@@ -131,43 +133,74 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict)
 
 
-@lru_cache(maxsize=4096)
-def _phrase_vector(phrase: str) -> tuple[float, ...]:
-    from rag.models import embedder
+class PhraseSimilarity:
+    """Cosine similarity of short phrases (a few words each) with one embedder; vectors are cached."""
 
-    return tuple(embedder().get_text_embedding(phrase))
+    def __init__(self, embedder: Any, limit: int = 4096) -> None:
+        self.embedder = embedder
+        self.limit = limit
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _vector(self, phrase: str) -> np.ndarray:
+        with self._lock:
+            got = self._vectors.get(phrase)
+        if got is None:
+            got = np.asarray(self.embedder.get_text_embedding(phrase))
+            with self._lock:
+                if len(self._vectors) >= self.limit:
+                    self._vectors.clear()
+                self._vectors[phrase] = got
+        return got
+
+    def __call__(self, target: str, phrases: list[str]) -> list[float]:
+        t = self._vector(target)
+        return [float(self._vector(p) @ t) for p in phrases]
 
 
-def phrase_similarity(target: str, phrases: list[str]) -> list[float]:
-    """Cosine similarity of short phrases (a few words each; cached, so repeats cost nothing)."""
-    t = np.asarray(_phrase_vector(target))
-    return [float(np.asarray(_phrase_vector(p)) @ t) for p in phrases]
+_similarity: dict[int, PhraseSimilarity] = {}  # one per embedder (the embedder is loaded once per process)
 
 
-def _idf(config: Config, passages: list[Passage]) -> Callable[[str], float]:
-    """IDF from the keyword index of this store (loaded by retrieval), else from the passages."""
-    kw = keyword.current(config.home)
-    if kw is not None and kw.meta:
-        return idf_from(kw.df, len(kw.meta))
-    docs = [set(keyword.terms(p.text)) for p in passages]
-    return idf_from(lambda t: sum(t in d for d in docs), len(docs))
+def _phrase_similarity(resources: Resources) -> PhraseSimilarity:
+    model = resources.embedder()
+    if id(model) not in _similarity:
+        _similarity[id(model)] = PhraseSimilarity(model)
+    return _similarity[id(model)]
 
 
-def compose_answer(question: str, passages: list[Passage], config: Config,
+def compose_answer(question: str, passages: list[Passage], config: Config, resources: Resources,
                    history: Sequence[Turn] | None = None) -> Answer:
-    """The extractive engine as registered in `rag.engines`; `question` may be a resolved follow-up."""
+    """The extractive answer; `question` may be a resolved follow-up ("... (following up on: ...)")."""
     own, context, earlier = split_resolved(question, history)
     avoid = normal(" ".join(earlier))
-    result = compose(own, passages, idf=_idf(config, passages), similar=phrase_similarity,
+    # The similarity model loads only when a how-many question needs it.
+    similar: Callable[[str, list[str]], list[float]] = lambda t, ps: _phrase_similarity(resources)(t, ps)
+    result = compose(own, passages, idf=resources.idf(passages), similar=similar,
                      max_sentences=config.max_sentences, min_support=config.min_support, context=context,
                      avoid=avoid)
     result.question = question
     return result
 
 
-def content_terms(text: str) -> set[str]:
-    """Stemmed words that carry meaning (kept for other engines: the same terms evidence scoring uses)."""
-    return set(keyword.terms(text))
+class ExtractiveEngine:
+    """The default engine (`rag.engines.base.Engine`): no generative model, always available."""
+
+    name = "extractive"
+    streams = False
+
+    def unavailable(self, config: Config) -> str | None:
+        return None
+
+    def condense(self, question: str, history: Sequence[Turn], resources: Resources) -> str | None:
+        return None  # the rule-based resolver (rag.engines.followup) serves this engine
+
+    def answer(self, question: str, passages: list[Passage], history: Sequence[Turn] | None,
+               resources: Resources) -> Answer:
+        return compose_answer(question, passages, resources.config, resources, history)
+
+    def stream(self, question: str, passages: list[Passage], history: Sequence[Turn] | None,
+               resources: Resources) -> Iterator[Answer]:
+        yield self.answer(question, passages, history, resources)
 
 
-stem = keyword.stem
+ENGINE = ExtractiveEngine()

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rag.config import Config
-from rag.errors import RagError
+from rag.core.config import Config
+from rag.core.errors import RagError
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -33,6 +33,35 @@ def api_key(config: Config) -> str | None:
     return config.llm_api_key or os.environ.get("OPENAI_API_KEY") or None
 
 
+# The llama-index module each provider needs, and the setting without which it cannot run.
+_MODULES = {"openai-like": "llama_index.llms.openai_like", "openai": "llama_index.llms.openai",
+            "ollama": "llama_index.llms.ollama", "gguf": "llama_index.llms.llama_cpp"}
+_MISSING_SETTING = {
+    "openai-like": "the llm engine needs RAG_LLM_URL (e.g. http://127.0.0.1:8080/v1) or llm_url in rag.toml",
+    "openai": "llm_provider openai needs RAG_LLM_API_KEY or OPENAI_API_KEY",
+    "ollama": "llm_provider ollama needs RAG_LLM_MODEL (e.g. llama3.2)",
+    "gguf": "llm_provider gguf needs RAG_LLM_GGUF pointing at a .gguf file",
+}
+
+
+def problem(config: Config) -> str | None:
+    """Why no LLM can be built from `config` (unknown provider, package missing, setting missing), or None."""
+    import importlib.util
+
+    provider = (config.llm_provider or "openai-like").lower()
+    if provider not in PROVIDERS:
+        return f"unknown llm_provider {provider!r}; choose from {', '.join(PROVIDERS)}"
+    try:
+        installed = importlib.util.find_spec(_MODULES[provider]) is not None
+    except ModuleNotFoundError:  # the parent package (llama_index.llms) is not installed at all
+        installed = False
+    if not installed:
+        return f"llm_provider {provider} needs {_PACKAGES[provider]} (not installed); run `make llm`"
+    given = {"openai-like": config.llm_url, "openai": api_key(config), "ollama": config.llm_model,
+             "gguf": config.llm_gguf and os.path.isfile(config.llm_gguf)}[provider]
+    return None if given else _MISSING_SETTING[provider]
+
+
 def _build(config: Config) -> "LLM":
     provider = (config.llm_provider or "openai-like").lower()
     if provider not in PROVIDERS:
@@ -42,7 +71,7 @@ def _build(config: Config) -> "LLM":
             from llama_index.llms.openai_like import OpenAILike
 
             if not config.llm_url:
-                raise LLMUnavailable("the llm engine needs RAG_LLM_URL (e.g. http://127.0.0.1:8080/v1) or llm_url in rag.toml")
+                raise LLMUnavailable(_MISSING_SETTING[provider])
             return OpenAILike(
                 model=config.llm_model or "local-model", api_base=config.llm_url, api_key=api_key(config) or "none",
                 is_chat_model=True, is_function_calling_model=False, context_window=config.llm_context_window,
@@ -52,7 +81,7 @@ def _build(config: Config) -> "LLM":
             from llama_index.llms.openai import OpenAI
 
             if not api_key(config):
-                raise LLMUnavailable("llm_provider openai needs RAG_LLM_API_KEY or OPENAI_API_KEY")
+                raise LLMUnavailable(_MISSING_SETTING[provider])
             kwargs: dict[str, Any] = {"api_base": config.llm_url} if config.llm_url else {}
             return OpenAI(model=config.llm_model or "gpt-4o-mini", api_key=api_key(config), temperature=0.0,
                           max_tokens=config.llm_max_tokens, timeout=config.llm_timeout, max_retries=1, **kwargs)
@@ -60,7 +89,7 @@ def _build(config: Config) -> "LLM":
             from llama_index.llms.ollama import Ollama
 
             if not config.llm_model:
-                raise LLMUnavailable("llm_provider ollama needs RAG_LLM_MODEL (e.g. llama3.2)")
+                raise LLMUnavailable(_MISSING_SETTING[provider])
             return Ollama(model=config.llm_model, base_url=config.llm_url or "http://127.0.0.1:11434",
                           request_timeout=config.llm_timeout, temperature=0.0,
                           context_window=config.llm_context_window, additional_kwargs={"num_predict": config.llm_max_tokens})

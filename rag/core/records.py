@@ -35,6 +35,23 @@ class Chunk:
     position: int  # index of the chunk within its article
 
 
+def chunk_metadata(chunk: Chunk, article: Article) -> dict[str, Any]:
+    """Flat metadata stored beside each vector (Chroma takes no None values, hence the "")."""
+    day = int(article.published.replace("-", "")) if article.published else 0
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "source": article.source or "",
+        "published": article.published or "",
+        "published_day": day,  # YYYYMMDD as an int, so date filters are range queries
+        "url": article.url or "",
+        "start": chunk.start,
+        "end": chunk.end,
+        "position": chunk.position,
+    }
+
+
+
 @dataclass
 class Passage:
     """A retrieved chunk with its article's metadata and a retrieval score (higher is better)."""

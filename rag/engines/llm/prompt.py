@@ -5,9 +5,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag.followup import Turn, user_turns
-from rag.text import sentence_spans
-from rag.types import Passage
+from rag.core.records import Passage
+from rag.core.text import sentence_spans
+from rag.engines.followup import Turn, user_turns
 
 NOT_FOUND = "NOT IN ARTICLES"
 

@@ -5,25 +5,19 @@ retrieval rank (which carries the dense similarity and the ranker), plus answer-
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.keyword import terms
-from rag.text import sentence_spans
-from rag.types import Passage
+from rag.core.records import Passage
+from rag.core.terms import terms
+from rag.core.text import MONTHS, NUMBER_WORDS, WEEKDAYS, sentence_spans
+from rag.core.tuning import TUNING
 
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-NUMBER_WORDS |= {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z\-’']+")
 _NUMBER = re.compile(r"\b(\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
-_DATE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-                   r"may|june|july|august|september|october|november|december|\d{4}|yesterday|today|"
-                   r"last (?:week|month|year))\b", re.I)
+_DATE = re.compile(r"\b(" + "|".join(WEEKDAYS + MONTHS) + r"|\d{4}|yesterday|today|last (?:week|month|year))\b", re.I)
 # Words that flip a statement: "refused to sign" must not answer "who signed".
 NEGATIONS = {"not", "no", "never", "refus", "declin", "reject", "fail", "deni", "deny", "without", "oppos"}
 # A name ("Kenya", "the United Arab Emirates") and a list of them ("China, Gabon ... and Russia").
@@ -45,7 +39,7 @@ class Evidence:
     text: str
     score: float = 0.0
     coverage: float = 0.0  # IDF-weighted share of the question's terms found in the sentence
-    support: float = 0.0  # the same over the whole (resolved) question: what refusal is decided on
+    share: float = 0.0  # the same over the whole (resolved) question, headline included: what refusal is decided on
 
 
 @lru_cache(maxsize=4096)
@@ -115,7 +109,8 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
     earlier = set(terms(context)) - own
     if not q_neg:  # "And who signed it?" after "Who refused to sign?" asks the opposite: drop "refused"
         earlier -= NEGATIONS
-    weights = {t: 0.5 * idf(t) for t in earlier} | {t: idf(t) for t in own}
+    tw = TUNING.evidence
+    weights = {t: tw.context * idf(t) for t in earlier} | {t: idf(t) for t in own}
     q_terms = set(weights)
     total = sum(weights.values()) or 1.0
     kind = question_kind(question)
@@ -130,14 +125,15 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
         s_terms = set(terms(e.text))
         e.coverage = sum(weights[t] for t in q_terms & s_terms) / total
         # The headline gives a sentence its subject ("Kim Jong-un's regime" is North Korea's).
-        e.support = sum(full[t] for t in full.keys() & (s_terms | _title_terms(e.passage.title))) / full_total
+        e.share = sum(full[t] for t in full.keys() & (s_terms | _title_terms(e.passage.title))) / full_total
         s_neg = negated(s_terms) or bool(re.search(r"\b(not|no|never)\b|n't\b", e.text.lower()))
-        prior = max(0.0, 1.0 - 0.025 * order[id(e.passage)])
-        e.score = 0.65 * e.coverage + 0.15 * prior + 0.2 * type_fit(kind, question, e.text) * min(1.0, 2 * e.coverage)
+        prior = max(0.0, 1.0 - tw.rank_decay * order[id(e.passage)])
+        e.score = (tw.coverage * e.coverage + tw.rank_prior * prior
+                   + tw.type_fit * type_fit(kind, question, e.text) * min(1.0, 2 * e.coverage))
         if s_neg and not q_neg:  # "refused to sign" does not support "who signed"
-            e.score -= 0.3 if context else 0.15
+            e.score -= tw.negation_follow_up if context else tw.negation
         if avoid and len(e.text) > 20 and normal(e.text) in avoid:
-            e.score -= 0.4
+            e.score -= tw.repeated
 
 
 @lru_cache(maxsize=4096)
@@ -148,8 +144,3 @@ def _title_terms(title: str) -> frozenset[str]:
 def normal(text: str) -> str:
     """Sentence text reduced to its words, to spot the same wire copy in two articles."""
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def idf_from(count: Callable[[str], int], n_docs: int) -> Callable[[str], float]:
-    """IDF weights from document frequencies (rare terms weigh more; unseen terms weigh most)."""
-    return lambda t: math.log(1.0 + (n_docs + 1) / (count(t) + 0.5))

@@ -6,7 +6,10 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from rag.core.errors import RagError
+
 if TYPE_CHECKING:
+    import numpy as np
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
 EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -21,13 +24,6 @@ def embed_model_path() -> str:
     return str(get_model_path())
 
 
-def default_precision() -> str:
-    """$RAG_EMBED_PRECISION, else the Config default (what the index and the questions must share)."""
-    from rag.config import Config
-
-    return os.environ.get("RAG_EMBED_PRECISION") or Config.embed_precision
-
-
 def _quantize(st_model: Any) -> None:
     """int8 dynamic quantization of the transformer's Linear layers (weights int8, activations per batch)."""
     import torch
@@ -36,14 +32,10 @@ def _quantize(st_model: Any) -> None:
 
 
 @lru_cache(maxsize=2)
-def _load_embedder(batch: int, precision: str) -> "BaseEmbedding":
+def _load(batch: int, precision: str) -> "BaseEmbedding":
     import torch
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from rag.errors import RagError
-
-    if precision not in PRECISIONS:
-        raise RagError(f"embed_precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     # Two torch threads collapse when the two cores are shared; honour OMP_NUM_THREADS if set.
     threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
     if threads > 0:
@@ -54,13 +46,19 @@ def _load_embedder(batch: int, precision: str) -> "BaseEmbedding":
     return model
 
 
-def embedder(batch: int = 64, precision: str | None = None) -> "BaseEmbedding":
-    """The shared llama-index embedding model (loaded on first use, thread-safe)."""
+def embedder(batch: int, precision: str) -> "BaseEmbedding":
+    """The shared llama-index embedding model for this batch size and precision (loaded once, thread-safe).
+
+    Callers pass the precision the index was built with (`Store.embed_precision()`), so questions and chunks
+    are always embedded the same way, whatever set the precision (rag.toml, environment, override).
+    """
+    if precision not in PRECISIONS:
+        raise RagError(f"embed_precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     with _lock:
-        return _load_embedder(batch, precision or default_precision())
+        return _load(batch, precision)
 
 
-def encode(texts: list[str], batch: int = 64, precision: str | None = None) -> list[list[float]]:
+def encode(texts: list[str], batch: int, precision: str) -> list[list[float]]:
     """Unit vectors for many texts at once; sentence-transformers sorts them by length, so each
     batch pads little (the indexer hands over a few hundred chunks per call)."""
     import torch
@@ -69,3 +67,10 @@ def encode(texts: list[str], batch: int = 64, precision: str | None = None) -> l
     with torch.inference_mode():
         vectors = st.encode(texts, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     return vectors.tolist()
+
+
+def embed_query(text: str, batch: int, precision: str) -> "np.ndarray":
+    """One question's unit vector (float32), embedded like the index it is compared with."""
+    import numpy as np
+
+    return np.asarray(embedder(batch, precision).get_query_embedding(text), dtype=np.float32)

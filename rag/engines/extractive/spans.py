@@ -6,13 +6,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.evidence import NAME_LIST, NUMBER_WORDS, Evidence, new_names
-from rag.keyword import STOP, terms
+from rag.core.terms import STOP, terms
+from rag.core.text import MONTH as _MONTH
+from rag.core.text import NUMBER_WORDS, WEEKDAYS
+from rag.engines.extractive.evidence import NAME_LIST, Evidence, new_names
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WHEN = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?:,? \d{{4}})?|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
-    rf"|(?:on|last|next|this) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    rf"|(?:on|last|next|this) (?:{'|'.join(WEEKDAYS)})"
     rf"|(?:in|since|until|by) (?:{_MONTH} )?\d{{4}}|(?:in|since|until|by) {_MONTH})\b"
 )
 _WHERE = re.compile(r"\b(?:in|at|to|from|near) ((?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)")

@@ -1,4 +1,4 @@
-"""Per-sentence support check for generated answers: keep a sentence only if a passage it cites says it."""
+"""The claim check for generated answers: keep a sentence of the model's only if a passage it cites says it."""
 from __future__ import annotations
 
 import re
@@ -6,18 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.compose import content_terms
-from rag.llm_prompt import is_instruction
-from rag.text import sentence_spans, words
-from rag.types import Citation, Passage
+from rag.core.records import Citation, Passage
+from rag.core.terms import terms
+from rag.core.text import NUMBER_WORDS, sentence_spans, words
+from rag.core.tuning import TUNING
+from rag.engines.llm.prompt import is_instruction
 
 # "[2]", "[1, 3]", "[Passage 2]", "[passage 1][2]": what models write for citation markers.
 MARKER = re.compile(r"\[\s*(?:passage\s*)?(\d+(?:\s*[,;]\s*(?:passage\s*)?\d+)*)\s*\]", re.I)
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*(?:passage\s*)?\d+(?:\s*[,;]\s*(?:passage\s*)?\d+)*\s*\]\s*)+", re.I)
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
-# Support = w * share of the claim's content words in the span + (1 - w) * MiniLM cosine.
-LEXICAL_WEIGHT = 0.0  # calibrated: benchmarks/results/llm_support_calibration.md (names/numbers are hard rules)
 
 
 @dataclass
@@ -85,7 +82,7 @@ def spans_of(passage: Passage) -> list[Span]:
 def numbers(text: str) -> set[str]:
     """Numbers in a text, as digits ("seven" and "7" are the same number)."""
     out = {w.replace(",", "") for w in re.findall(r"\d[\d,.]*\d|\d", text)}
-    return out | {_NUMBER_WORDS[w] for w in words(text) if w in _NUMBER_WORDS}
+    return out | {str(NUMBER_WORDS[w]) for w in words(text) if w in NUMBER_WORDS}
 
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]{2,}")
@@ -106,11 +103,11 @@ def invents(claim: str, span: str, passage: str) -> bool:
 
 def lexical(claim: str, span: str) -> float:
     """Share of the claim's content words (stemmed) that the span contains."""
-    terms = content_terms(claim)
-    return len(terms & content_terms(span)) / len(terms) if terms else 0.0
+    mine = set(terms(claim))
+    return len(mine & set(terms(span))) / len(mine) if mine else 0.0
 
 
-class SupportChecker:
+class ClaimChecker:
     """Scores claims against the spans of the passages they cite; embeddings are cached per text."""
 
     def __init__(self, passages: list[Passage], embed, threshold: float) -> None:
@@ -138,8 +135,9 @@ class SupportChecker:
         if not spans:
             return []
         cos = self._vecs([s.text for s in spans]) @ self._vecs([claim])[0]
+        w = TUNING.claims.lexical
         return [
-            0.0 if invents(claim, s.text, s.passage.text) else LEXICAL_WEIGHT * lexical(claim, s.text) + (1 - LEXICAL_WEIGHT) * float(c)
+            0.0 if invents(claim, s.text, s.passage.text) else w * lexical(claim, s.text) + (1 - w) * float(c)
             for s, c in zip(spans, cos)
         ]
 

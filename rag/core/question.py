@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.errors import BadQuestion
+from rag.core.errors import BadQuestion
 
 MAX_CHARS = 2000
 

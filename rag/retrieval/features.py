@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.keyword import KeywordIndex, terms
+from rag.core.terms import terms
+from rag.storage.bm25 import KeywordIndex
 
 FEATURES = [
     "cos", "fused_keyword", "keyword_question", "keyword_clause", "source_named", "day_named",

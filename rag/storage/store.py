@@ -4,17 +4,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
-from rag.config import Config
-from rag.errors import ChromaUnavailable, RagError
-from rag.types import Article, Chunk
+from rag.core.config import Config
+from rag.core.errors import ChromaUnavailable, RagError
+from rag.core.records import Article, chunk_metadata
+from rag.storage.bm25 import Batch, KeywordRows
 
 if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -29,22 +30,6 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-def chunk_metadata(chunk: Chunk, article: Article) -> dict[str, Any]:
-    """Flat metadata stored beside each vector (Chroma takes no None values, hence the "")."""
-    day = int(article.published.replace("-", "")) if article.published else 0
-    return {
-        "article_id": article.article_id,
-        "title": article.title,
-        "source": article.source or "",
-        "published": article.published or "",
-        "published_day": day,  # YYYYMMDD as an int, so date filters are range queries
-        "url": article.url or "",
-        "start": chunk.start,
-        "end": chunk.end,
-        "position": chunk.position,
-    }
 
 
 def connection_lost(exc: BaseException) -> bool:
@@ -76,17 +61,32 @@ def reachable(url: str | None) -> Iterator[None]:
         raise
 
 
+class ChunkIndex(Protocol):
+    """A second index over the same chunks as Chroma (the keyword index), written and pruned in step with it."""
+
+    def write(self, items: Batch) -> None: ...
+
+    def forget(self, article_ids: list[str]) -> None: ...
+
+    def problems(self, n_chunks: int) -> list[str]: ...
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class Store:
-    """One index: a Chroma collection of chunks plus an SQLite table of articles, both under `home`."""
+    """One index: a Chroma collection of chunks plus an SQLite table of articles, both under `home`.
 
-    def __init__(self, config: Config | None = None) -> None:
+    `indexes` are the other indexes over the same chunks (default: the keyword rows under `home`); every
+    write and delete reaches them between Chroma and the article row's commit.
+    """
+
+    def __init__(self, config: Config | None = None, indexes: Sequence[ChunkIndex] | None = None) -> None:
         self.config = config or Config.load()
         self.home = Path(self.config.home)
         self._lock = threading.Lock()
+        self.indexes: list[ChunkIndex] = list(indexes) if indexes is not None else [KeywordRows(self.home)]
 
     # --- Chroma -------------------------------------------------------------------------------
     @cached_property
@@ -134,6 +134,16 @@ class Store:
 
     def chunk_count(self) -> int:
         return int(self.collection.count())
+
+    def chunk_pages(self, page: int = 2000) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        """Every stored chunk as (ids, texts, metadatas), `page` at a time (what derived indexes rebuild from)."""
+        offset = 0
+        while True:
+            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], [d or "" for d in got["documents"]], [m or {} for m in got["metadatas"]]
+            offset += len(got["ids"])
 
     # --- SQLite ---------------------------------------------------------------------------------
     @cached_property
@@ -190,7 +200,7 @@ class Store:
     # Crash safety: a row is first marked PENDING, then Chroma is changed, then the row is committed
     # with its real hash. A crash at any point leaves a row whose hash matches no content, so the next
     # `rag index` redoes that article (delete-by-article then add: no duplicates, nothing missing).
-    def put(self, items: list[tuple[Article, str, list[Chunk], list[list[float]]]]) -> None:
+    def put(self, items: Batch) -> None:
         """Replace these articles (chunks + vectors + row) in one batch; re-running it is harmless."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -223,11 +233,10 @@ class Store:
         self._delete_chunks(ids)
         if nodes:
             self.vector_store.add(nodes)
-        # Keyword index: the same chunks' BM25 terms, written together with Chroma and before the commit
-        # below, so a crash in between leaves the article PENDING and the next run redoes both.
-        from rag.keyword import record_chunks
-
-        record_chunks(self, items)
+        # The keyword index: the same chunks' terms, written after Chroma and before the commit below, so a
+        # crash in between leaves the article PENDING and the next run redoes both.
+        for index in self.indexes:
+            index.write(items)
         with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -242,9 +251,8 @@ class Store:
         if not ids:
             return
         self._delete_chunks(ids)
-        from rag.keyword import forget_articles
-
-        forget_articles(self, ids)
+        for index in self.indexes:
+            index.forget(ids)
         with self._lock, self._db:
             self._db.executemany("DELETE FROM articles WHERE article_id = ?", [(i,) for i in ids])
 
@@ -280,22 +288,18 @@ class Store:
         orphans = [a for a in in_chroma if a not in known]
         if orphans:
             problems.append(f"{len(orphans)} article id(s) have chunks in Chroma but no SQLite row: {', '.join(orphans[:5])}")
-        return problems + self._keyword_problems()
-
-    def _keyword_problems(self) -> list[str]:
-        """Hook for the keyword index: `rag.keyword.check(store) -> list[str]`, if that module offers it."""
-        try:
-            from rag import keyword  # type: ignore[attr-defined]
-        except ImportError:
-            return []
-        check = getattr(keyword, "check", None)
-        return list(check(self)) if callable(check) else []
+        n_chunks = sum(in_chroma.values())
+        return problems + [p for index in self.indexes for p in index.problems(n_chunks)]
 
     def disk_bytes(self) -> int | None:
         """Bytes under `home` (Chroma + SQLite), or None when the vectors live on a server."""
         if self.config.chroma_url:
             return sum(f.stat().st_size for f in self.home.glob("articles.sqlite*"))
         return sum(f.stat().st_size for f in self.home.rglob("*") if f.is_file())
+
+    def embed_precision(self) -> str:
+        """The precision this index's vectors were embedded with (questions must use the same), else the setting."""
+        return str((self.info("embedder", {}) or {}).get("precision") or self.config.embed_precision)
 
     def set_info(self, key: str, value: Any) -> None:
         with self._lock, self._db:

@@ -3,34 +3,21 @@ outlets and dates, and diversified so that no single article fills every slot.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 
-from rag import keyword, ranker
-from rag.config import Config
-from rag.hints import Hints, clauses, question_hints
-from rag.keyword import terms
-from rag.rank_features import Pool, features
-from rag.store import Store
-from rag.types import Passage
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Fusion settings (chosen on the MultiHop-RAG dev split; see benchmarks/retrieval.py)."""
-
-    dense: float = 0.35  # weight of the cosine similarity
-    keyword: float = 0.65  # weight of the keyword score (BM25, scaled to the best chunk; see fuse_keyword)
-    source: float = 0.3  # bonus when the chunk's outlet is named in the question
-    day: float = 0.3  # bonus when its publication day is mentioned in the question
-    clause: float = 1.0  # weight of the best BM25 match to one clause of the question (multi-hop questions)
-    sentence: float = 0.15  # weight of the chunk's best single sentence (BM25 over sentences, question + clause)
-    pool: int = 100  # candidates taken from each retriever
-    per_article: int = 4  # at most this many chunks of one article before the others had their turn
-    per_source: int = 3  # when 2+ outlets are named: each one's best chunks first, round robin
+from rag.core.config import Config
+from rag.core.records import Passage
+from rag.core.terms import terms
+from rag.core.tuning import TUNING, Fusion
+from rag.retrieval import ranker
+from rag.retrieval.features import Pool, features
+from rag.retrieval.hints import Hints, clauses, question_hints
+from rag.storage import bm25
+from rag.storage.bm25 import KeywordIndex
+from rag.storage.store import Store
 
 
 def chroma_where(sources: list[str] | None, since: date | None, until: date | None) -> dict[str, Any] | None:
@@ -45,7 +32,7 @@ def chroma_where(sources: list[str] | None, since: date | None, until: date | No
     return None if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-def _mask(kw: keyword.KeywordIndex, sources: list[str] | None, since: date | None, until: date | None) -> np.ndarray:
+def _mask(kw: KeywordIndex, sources: list[str] | None, since: date | None, until: date | None) -> np.ndarray:
     """Which keyword rows pass the same filters as `chroma_where`."""
     ok = np.ones(len(kw.meta), dtype=bool)
     if sources:
@@ -60,32 +47,33 @@ def _mask(kw: keyword.KeywordIndex, sources: list[str] | None, since: date | Non
 class Retriever:
     """Hybrid retrieval over one store; build once, call many times (the models and BM25 stay loaded)."""
 
-    def __init__(self, store: Store, config: Config | None = None, weights: Weights | None = None) -> None:
+    def __init__(self, store: Store, config: Config | None = None, weights: Fusion | None = None) -> None:
         self.store = store
         self.config = config or store.config
-        self.weights = weights or Weights()
+        self.weights = weights or TUNING.fusion
         self._sources: list[str] | None = None
         self._generation = -1
         # The learned ranker (rag/ranker.npz) only when `rerank` is on (opt-in); benchmarks swap in their own models.
         self.model: ranker.TreeModel | None = ranker.load() if self.config.rerank else None
 
-    def _known_sources(self, kw: keyword.KeywordIndex) -> list[str]:
+    def _known_sources(self, kw: KeywordIndex) -> list[str]:
         if self._generation != kw.generation:
             self._sources = sorted({m["source"] for m in kw.meta if m["source"]})
             self._generation = kw.generation
         return self._sources or []
 
     def _embed(self, question: str) -> np.ndarray:
-        from rag.models import embedder
+        from rag.storage.embedder import embed_query
 
-        return np.asarray(embedder(self.config.embed_batch).get_query_embedding(question), dtype=np.float32)
+        # The precision the index was built with, whatever the settings say now: vectors must be comparable.
+        return embed_query(question, self.config.embed_batch, self.store.embed_precision())
 
     def candidates(self, question: str, sources: list[str] | None = None, since: date | None = None,
-                   until: date | None = None) -> tuple[Pool, Hints, keyword.KeywordIndex] | None:
+                   until: date | None = None) -> tuple[Pool, Hints, KeywordIndex] | None:
         """The hybrid pool for `question` (each retriever's best `pool` chunks, with both scores for all),
         the question's hints, and the keyword index the pool's rows refer to."""
         w = self.weights
-        kw = keyword.load(self.store)
+        kw = bm25.load(self.store)
         if not kw.meta:
             return None
 
@@ -155,7 +143,7 @@ class Retriever:
         return out
 
 
-def default_score(pool: Pool, w: Weights) -> np.ndarray:
+def default_score(pool: Pool, w: Fusion) -> np.ndarray:
     """The order without the ranker: the fused score plus the best-sentence match."""
     return pool.fused + w.sentence * pool.sentence
 
@@ -168,7 +156,7 @@ def _passage(m: dict[str, Any], text: str, score: float) -> Passage:
     )
 
 
-def keyword_parts(kw: keyword.KeywordIndex, question: str, allowed: np.ndarray | None = None,
+def keyword_parts(kw: KeywordIndex, question: str, allowed: np.ndarray | None = None,
                   scorer: Callable[[str], np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """BM25 (`scorer`, default `kw.scores`) of the whole question and of each clause, each scaled to its
     best allowed chunk (others 0)."""
@@ -192,7 +180,7 @@ def fuse_keyword(whole: np.ndarray, parts: list[np.ndarray], clause_weight: floa
     return total / top if top > 0 else total
 
 
-def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int, per_article: int,
+def diversify(scored: list[tuple[float, int]], kw: KeywordIndex, k: int, per_article: int,
               first: list[tuple[float, int]] | None = None) -> list[tuple[float, int]]:
     """Best first, but an article's chunks beyond `per_article` wait until other articles had their turn;
     `first` are already placed ahead and count towards their articles' caps."""
@@ -214,7 +202,7 @@ def diversify(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, k: int,
     return (picked + held)[:k]
 
 
-def interleave_sources(scored: list[tuple[float, int]], kw: keyword.KeywordIndex, named: set[str], k: int,
+def interleave_sources(scored: list[tuple[float, int]], kw: KeywordIndex, named: set[str], k: int,
                        per_article: int, per_source: int) -> list[tuple[float, int]]:
     """A question that names several outlets needs evidence from each: their best chunks go first,
     one outlet after another, then everything else in diversified order."""

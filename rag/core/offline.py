@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 
-def _llama_static() -> Path | None:
+def llama_static() -> Path | None:
     """The `_static` folder llama-index-core ships (tiktoken + nltk caches), located without importing it."""
     spec = find_spec("llama_index.core")
     if spec is None or not spec.submodule_search_locations:
@@ -26,7 +26,7 @@ def apply() -> None:
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "TRANSFORMERS_VERBOSITY": "error",
     }
-    static = _llama_static()
+    static = llama_static()
     if static is not None:
         defaults["TIKTOKEN_CACHE_DIR"] = str(static / "tiktoken_cache")
         defaults["NLTK_DATA"] = str(static / "nltk_cache")

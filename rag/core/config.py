@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
+from rag.core.errors import RagError
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Sentence spans and token counts: the two text measures chunking and evidence scoring share."""
+"""Text rules shared by every layer: sentence spans, token counts, words, citation markers, numbers, months.
+
+Each rule is defined here once; engines, the UI and the evals import it from here."""
 from __future__ import annotations
 
 import re
@@ -7,6 +9,28 @@ from functools import lru_cache
 _PARAGRAPH = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 
+# A citation marker in an answer's text: "[3]" refers to `Citation.n == 3`.
+MARKER = re.compile(r"\[(\d+)\]")
+# Spelled-out numbers news copy uses ("seven weapons tests", "a dozen countries").
+NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+                                                      "dozen": 12}
+MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                           "October", "November", "December")
+MONTH = "(?:" + "|".join(MONTHS) + ")"  # a month name, as a regex group (match case-insensitively where needed)
+WEEKDAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def month_number(name: str) -> int:
+    """1-12 for a month name or its three-letter abbreviation (any case)."""
+    return [m[:3].lower() for m in MONTHS].index(name[:3].lower()) + 1
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed (how MultiHop-RAG matches a gold fact to a chunk)."""
+    return "".join(text.split())
+
 
 @lru_cache(maxsize=1)
 def _punkt():
@@ -14,9 +38,9 @@ def _punkt():
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    from rag.offline import _llama_static
+    from rag.core.offline import llama_static
 
-    static = _llama_static()
+    static = llama_static()
     if static is not None and str(static / "nltk_cache") not in nltk.data.path:
         nltk.data.path.insert(0, str(static / "nltk_cache"))
     return PunktTokenizer("english")

@@ -1,6 +1,6 @@
 """Keyword search: a BM25 index (bm25s) over the same chunks as Chroma, kept under RAG_HOME.
 
-The indexer writes each chunk's terms here from `Store.put` (one SQLite file, `keyword.sqlite`); the BM25
+The store writes each chunk's terms here through `KeywordRows` (one SQLite file, `keyword.sqlite`); the BM25
 matrices are derived from those rows, saved under `keyword/` and rebuilt whenever the rows changed. If the
 rows are missing, disagree with Chroma (an index built before keyword search existed, a crash between
 the two writes) or were written in an older format, they are rebuilt from the chunks stored in Chroma,
@@ -13,30 +13,21 @@ tells which chunk of an article holds it (`sentence_scores`).
 from __future__ import annotations
 
 import json
-
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import closing
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from rag.text import sentence_spans, words
+from rag.core.records import Article, Chunk, chunk_metadata
+from rag.core.terms import terms
+from rag.core.text import sentence_spans
+from rag.core.tuning import TUNING
 
-if TYPE_CHECKING:
-    from rag.store import Store
-    from rag.types import Article, Chunk
-
-STOP = set(
-    """a an the and or but if of to in on at by for with from as is are was were be been being do does did
-    what who whom whose which when where why how many much that this these those it its it's he she they them
-    their his her we you your i me my our us not no there here than then so such can could would should will
-    shall may might must have has had about into over under after before during between any all some each
-    say said says tell told according article articles report reported out up off also""".split()
-)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, position INTEGER, start INTEGER, "end" INTEGER,
@@ -45,9 +36,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-# BM25 saturation and length normalisation, lower than bm25s's 1.5 / 0.75: a news chunk that names a
-# question's rare words once is as good as one repeating them (chosen on MultiHop-RAG dev, see benchmarks/).
-K1, B = 0.7, 0.5
+K1, B = TUNING.bm25.k1, TUNING.bm25.b
 # Row format 2: "headline+outlet terms | sentence 1 terms | sentence 2 terms ...". Format 1 had no "|"
 # and is rebuilt from Chroma on load.
 FORMAT = 2
@@ -55,25 +44,17 @@ SEP = "|"
 _COLUMNS = ("chunk_id", "article_id", "position", "start", "end", "title", "source", "published", "published_day", "url")
 _lock = threading.Lock()
 _loaded: dict[str, "KeywordIndex"] = {}
+Batch = list[tuple[Article, str, list[Chunk], Any]]  # (article, content hash, chunks, vectors), as the store writes
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper, enough to match refused/refusing/refuse and tests/test."""
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+class ChunkSource(Protocol):
+    """Where the chunks of record live (Chroma): what a missing or stale set of keyword rows is rebuilt from."""
 
+    home: Path
 
-@lru_cache(maxsize=1 << 17)
-def _term(word: str) -> str | None:
-    """The indexed form of one lower-cased word (None for stop words); cached: this runs per word per query."""
-    return None if word in STOP or len(word) < 2 else stem(word.replace("'s", ""))
+    def chunk_count(self) -> int: ...
 
-
-def terms(text: str) -> list[str]:
-    """Stemmed content words, in order (stop words and one-letter words dropped)."""
-    return [t for t in map(_term, words(text)) if t is not None]
+    def chunk_pages(self, page: int) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]: ...
 
 
 def _db(home: Path) -> sqlite3.Connection:
@@ -105,39 +86,45 @@ def _row(chunk_id: str, text: str, meta: dict[str, Any]) -> tuple:
     return (chunk_id, *(meta.get(c) for c in _COLUMNS[1:]), f" {SEP} ".join(" ".join(g) for g in groups))
 
 
-def record_chunks(store: "Store", items: list[tuple["Article", str, list["Chunk"], Any]]) -> None:
-    """Called by `Store.put`: replace these articles' chunks in the keyword rows (same ids as Chroma)."""
-    from rag.store import chunk_metadata
+class KeywordRows:
+    """The keyword side of a store write: each chunk's terms, replaced and removed together with Chroma's."""
 
-    rows = [_row(c.chunk_id, c.text, chunk_metadata(c, a) | {"chunk_id": c.chunk_id}) for a, _, chunks, _ in items for c in chunks]
-    with closing(_db(store.home)) as db, db:
-        db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a.article_id,) for a, *_ in items])
-        db.executemany(f"INSERT OR REPLACE INTO chunks VALUES ({','.join('?' * 11)})", rows)
-        _bump(db)
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home)
+
+    def write(self, items: Batch) -> None:
+        """Replace these articles' chunks in the keyword rows (same ids as Chroma)."""
+        rows = [_row(c.chunk_id, c.text, chunk_metadata(c, a) | {"chunk_id": c.chunk_id})
+                for a, _, chunks, _ in items for c in chunks]
+        with closing(_db(self.home)) as db, db:
+            db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a.article_id,) for a, *_ in items])
+            db.executemany(f"INSERT OR REPLACE INTO chunks VALUES ({','.join('?' * 11)})", rows)
+            _bump(db)
+
+    def forget(self, article_ids: list[str]) -> None:
+        """Drop these articles' keyword rows."""
+        with closing(_db(self.home)) as db, db:
+            db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in article_ids])
+            _bump(db)
+
+    def problems(self, n_chunks: int) -> list[str]:
+        """For `rag status`: a line if the keyword rows and Chroma disagree (the next query rebuilds them)."""
+        with closing(_db(self.home)) as db:
+            n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        if n_rows == n_chunks:
+            return []
+        return [f"keyword index holds {n_rows} chunks, Chroma {n_chunks} (rebuilt from Chroma on the next question)"]
 
 
-def forget_articles(store: "Store", article_ids: list[str]) -> None:
-    """For a store delete: drop these articles' keyword rows."""
-    with closing(_db(store.home)) as db, db:
-        db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in article_ids])
-        _bump(db)
-
-
-def _rebuild_rows_from_chroma(store: "Store", db: sqlite3.Connection) -> None:
-    """Re-derive every keyword row from the chunks stored in Chroma (the source of truth)."""
+def _rebuild_rows(source: ChunkSource, db: sqlite3.Connection) -> None:
+    """Re-derive every keyword row from the chunks of record (Chroma, the source of truth)."""
     db.execute("DELETE FROM chunks")
     db.execute("INSERT OR REPLACE INTO info VALUES ('format', ?)", (str(FORMAT),))
-    offset, page = 0, 2000
-    while True:
-        got = store.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
-        ids = got["ids"]
-        if not ids:
-            break
+    for ids, documents, metadatas in source.chunk_pages(2000):
         db.executemany(
             f"INSERT OR REPLACE INTO chunks VALUES ({','.join('?' * 11)})",
-            [_row(i, d or "", m or {}) for i, d, m in zip(ids, got["documents"], got["metadatas"])],
+            [_row(i, d or "", m or {}) for i, d, m in zip(ids, documents, metadatas)],
         )
-        offset += len(ids)
     _bump(db)
 
 
@@ -195,7 +182,7 @@ def _bm25(model: Any, query: str, n: int) -> np.ndarray:
     return np.asarray(model.get_scores(q), dtype=np.float32)
 
 
-def load(store: "Store") -> KeywordIndex:
+def load(store: ChunkSource) -> KeywordIndex:
     """The current keyword index of `store`: from memory, from disk, or rebuilt if missing/stale."""
     home = Path(store.home)
     key = str(home.resolve())
@@ -206,7 +193,7 @@ def load(store: "Store") -> KeywordIndex:
         n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if n_rows != store.chunk_count() or _format(db) != FORMAT:  # missing, out of step, or old: re-derive
             with db:
-                _rebuild_rows_from_chroma(store, db)
+                _rebuild_rows(store, db)
         gen = _generation(db)
         if cached is not None and cached.generation == gen:
             return cached
@@ -217,21 +204,6 @@ def load(store: "Store") -> KeywordIndex:
 
 def _generation(db: sqlite3.Connection) -> int:
     return int((db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone() or ["0"])[0])
-
-
-def check(store: "Store") -> list[str]:
-    """For `rag status`: a line if the keyword rows and Chroma disagree (the next query rebuilds them)."""
-    with closing(_db(Path(store.home))) as db:
-        n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    n_chunks = store.chunk_count()
-    if n_rows == n_chunks:
-        return []
-    return [f"keyword index holds {n_rows} chunks, Chroma {n_chunks} (rebuilt from Chroma on the next question)"]
-
-
-def current(home: Path) -> KeywordIndex | None:
-    """The keyword index last loaded for `home` in this process (no freshness check), if any."""
-    return _loaded.get(str(Path(home).resolve()))
 
 
 def _meta_rows(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[list[list[str]]]]:

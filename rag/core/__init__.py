@@ -1,0 +1,1 @@
+"""The bottom layer: records, settings, tuned constants, errors, offline defaults and shared text rules."""

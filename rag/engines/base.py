@@ -1,0 +1,59 @@
+"""What an answer engine is: question + passages (+ the conversation) → an `Answer` citing the passages.
+
+Engines do not open indexes or load models themselves: the `Index` that runs them hands over what they need
+as `Resources` (its settings, the shared embedder, IDF weights from its keyword index, other engines).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from rag.core.config import Config
+from rag.core.records import Answer, Passage
+from rag.engines.followup import Turn
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+
+class Resources(Protocol):
+    """What an open index lends its engines."""
+
+    config: Config
+
+    def embedder(self) -> "BaseEmbedding":
+        """The shared MiniLM embedder, in the precision the index was built with."""
+        ...
+
+    def idf(self, passages: list[Passage]) -> Callable[[str], float]:
+        """IDF weights of index terms (from the keyword index; from `passages` when it is empty)."""
+        ...
+
+    def engine(self, name: str) -> "Engine":
+        """Another registered engine (the llm engine falls back to the extractive one)."""
+        ...
+
+
+class Engine(Protocol):
+    """An answer engine, registered by name in `rag.engines.registry`."""
+
+    name: str
+    streams: bool  # True when `stream` yields growing answers as they are written (the UI shows them live)
+
+    def unavailable(self, config: Config) -> str | None:
+        """Why this engine cannot run under `config` (a missing package or setting), or None when it can."""
+        ...
+
+    def condense(self, question: str, history: Sequence[Turn], resources: Resources) -> str | None:
+        """Its own follow-up step: a standalone question, or None to use the rule-based resolver."""
+        ...
+
+    def answer(self, question: str, passages: list[Passage], history: Sequence[Turn] | None,
+               resources: Resources) -> Answer:
+        """The answer to `question` (already standalone) from `passages`; citations point into them."""
+        ...
+
+    def stream(self, question: str, passages: list[Passage], history: Sequence[Turn] | None,
+               resources: Resources) -> Iterator[Answer]:
+        """Answers that grow as they are written; the last one is the final answer."""
+        ...

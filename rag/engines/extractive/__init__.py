@@ -1,0 +1,1 @@
+"""The extractive engine: answers made of the articles' own sentences (evidence scoring, direct spans)."""

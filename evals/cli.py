@@ -54,7 +54,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     try:
         if args.compare:
-            return _compare(*args.compare, folder=args.report)
+            first, second = args.compare
+            return _compare(first, second, folder=args.report)
         if args.suite == "multihop":
             from evals.multihop import run_multihop
 

@@ -51,7 +51,7 @@ def is_loopback(host: str) -> bool:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     """Index if empty, then serve until Ctrl+C."""
-    auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
+    auth = parse_auth(args.auth or config.ui_auth)
     if not 0 < args.port < 65536:
         raise RagError(f"--port must be 1-65535, not {args.port}")
     if not is_loopback(args.host) and auth is None:

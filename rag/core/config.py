@@ -29,7 +29,9 @@ class Config:
     embed_precision: str = "fp32"  # fp32 | int8 (dynamic quantization of MiniLM's Linear layers)
     json_fields: str = ""  # extra JSON record keys, e.g. "body=story,title=hed|headline"
     max_file_mb: float = 32.0  # bigger files are skipped with a reason, never read (RAG_MAX_FILE_MB)
-    # The optional "llm" engine (rag/llm.py); nothing here is used by the default extractive engine.
+    ui_auth: str | None = field(default=None, repr=False)  # RAG_UI_AUTH: "user:password" login for `rag ui`
+    api_key: str | None = field(default=None, repr=False)  # RAG_API_KEY: bearer token the HTTP API requires
+    # The optional "llm" engine (rag/engines/llm/); nothing here is used by the default extractive engine.
     llm_provider: str = "openai-like"  # openai-like (vLLM, llama.cpp server, LM Studio...) | openai | ollama | gguf
     llm_url: str | None = None  # RAG_LLM_URL: base URL, e.g. http://127.0.0.1:8080/v1 (Ollama: http://127.0.0.1:11434)
     llm_model: str | None = None  # model name the server knows (openai default: gpt-4o-mini)

@@ -21,6 +21,8 @@ FEATURES = [
     "article_keyword", "title_overlap", "position", "lead", "sources_named", "days_named", "gap",
     "clause_rank", "rank_in_source", "clauses", "cos_rank", "keyword_rank",
 ]
+# A plain regex splitter, not Punkt (rag.core.text.sentence_spans): the shipped ranker was trained on features
+# computed with this one, so changing it would silently change what the model sees.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 

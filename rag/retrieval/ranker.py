@@ -68,4 +68,4 @@ def save(spec: dict, path: Path) -> None:
     info = {k: v for k, v in spec.items() if k != "trees"}
     arrays = {f"tree_{k}": np.asarray(v) for k, v in spec["trees"].items()}
     with open(path, "wb") as f:
-        np.savez_compressed(f, info=np.array(json.dumps(info)), **arrays)
+        np.savez_compressed(f, info=np.array(json.dumps(info)), **arrays)  # type: ignore[arg-type]

@@ -63,7 +63,7 @@ def encode(texts: list[str], batch: int, precision: str) -> list[list[float]]:
     batch pads little (the indexer hands over a few hundred chunks per call)."""
     import torch
 
-    st = embedder(batch, precision)._model
+    st = embedder(batch, precision)._model  # type: ignore[attr-defined]
     with torch.inference_mode():
         vectors = st.encode(texts, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     return vectors.tolist()

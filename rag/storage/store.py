@@ -202,9 +202,9 @@ class Store:
     # `rag index` redoes that article (delete-by-article then add: no duplicates, nothing missing).
     def put(self, items: Batch) -> None:
         """Replace these articles (chunks + vectors + row) in one batch; re-running it is harmless."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-        nodes: list[TextNode] = []
+        nodes: list[BaseNode] = []
         for article, _, chunks, vectors in items:
             for chunk, vector in zip(chunks, vectors, strict=True):
                 nodes.append(

@@ -90,7 +90,7 @@ def _stream(question: str, passages: list[Passage], resources: Resources) -> Ite
         yield fallback(question, passages, resources, "no passages were retrieved")
         return
     checker = _checker(shown, resources)
-    reply, verdicts = "", []
+    reply, verdicts = "", list[Verdict]()
     try:
         for delta in stream_chat(answer_messages(question, shown), config):
             reply += delta

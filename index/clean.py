@@ -1,42 +1,19 @@
 """Turn a scraped news page (plain text, one block per line) into title, metadata and a clean body.
 
-General rules, not per-site templates: site chrome is recognised by what it says (sign-up, app and
-donation appeals, captions, credits) and by where it sits (outside the longest run of prose).
+General rules, not per-site templates. Each line gets evidence (index/lines.py): prose or not, and chrome
+marks such as ad slots, captions, calls to action, menus, legal lines, or text repeated across the pages of
+one run. The story is the main cluster of prose lines; inside it only lines with chrome evidence go, outside
+it everything goes. When in doubt a line is kept: a lost story sentence makes an answer impossible.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index.dates import parse_date
+from index.lines import hard_reason, is_prose, menu_runs, n_words, soft_reason
+from index.meta import byline_lines, find_date, find_headline, pick_byline
 from index.outlets import find_outlet
-
-# Phrases that only site furniture uses. Matched on short lines, or on lines that also address the
-# reader or speak as the publication ("your", "we", "us"), so news *about* subscriptions survives.
-_CHROME = re.compile(
-    r"\b(sign ?up|sign ?in|log ?in|logged in|log out|subscri\w*|newsletter|notifications?|"
-    r"download (?:the|our) app|the app\b|start reading|already a member|membership|members? only|"
-    r"your support|donat\w*|paywall\w*|related (?:stories|articles|content)|top stories|our picks|"
-    r"free trial|days free|advertisement|cookies?|privacy policy|terms of (?:use|service)|"
-    r"thank you for registering|refresh (?:the|your) (?:page|browser)|premium titles|one app|"
-    r"share (?:this|on)|follow us|read more|most (?:read|popular)|recommended for you|"
-    r"all rights reserved|skip to (?:main )?content|click here|curated specifically for you|"
-    r"access to news from|trusted global sources|register (?:now|for free)|create an account)\b",
-    re.IGNORECASE,
-)
-_ADDRESSES_READER = re.compile(r"\b(you|your|we|our|us)\b", re.IGNORECASE)
-_CAPTION = re.compile(
-    r"(Photograph:|Photo:|Photo by|Photos?:|Image:|Images?:|Picture:|Credit:|Getty Images|"
-    r"\(Copyright|©|AP Photo|Reuters/|/AFP|Illustration:)",
-)
-_BYLINE = re.compile(
-    r"^(by|via)\s|\b(staff|agencies|correspondent|reporter|editor|news wire|newswire|"
-    r"press association|contributor)\b",
-    re.IGNORECASE,
-)
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
-_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -48,6 +25,7 @@ class Cleaned:
     source: str | None
     byline: str | None
     published: str | None
+    decisions: list[tuple[str, bool, str]] = field(default_factory=list, repr=False)  # (line, kept, why)
 
 
 _BLANKS = re.compile(r"[ \t]{2,}|\t")  # only real runs: rewriting every single space costs ~1 ms/article
@@ -61,102 +39,131 @@ def normalise(text: str) -> str:
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 
-def _n_words(line: str) -> int:
-    return len(_WORD.findall(line))
+# Labels that head the lists after a story (related links, comments, topics): a story does not continue
+# past one, whereas an ad slot or a "Share" button inside the story does not end it.
+_FOOTER_LABEL = re.compile(
+    r"^(related\b|more (on|from|about|stories|in)\b|read (next|more|also)|also read|most (read|viewed|popular|shared)|"
+    r"top (stories|headlines)|trending|recommended|you (may|might)|explore more|tags?\b|categories|\d* ?comments?$|"
+    r"discussion about|ready for more|editor'?s picks|leave a reply)", re.I)
+_BIO = re.compile(
+    r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
+    r"columnist|producer|contributor)|covers|writes about|reports on)\b")
+_BY_START = re.compile(r"^(by|words by|written by|posted by)\s", re.I)
+CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
+JOIN_GAP = 8  # a further block of 2+ paragraphs this close still belongs to the story
 
 
-def _is_prose(line: str) -> bool:
-    """A story paragraph: a real sentence (8+ words) ending in terminal punctuation."""
-    return _n_words(line) >= 8 and bool(_TERMINAL.search(line))
-
-
-def _is_chrome(line: str, nxt: str | None, source: str | None) -> bool:
-    """Site furniture: appeals, sign-up prompts, captions, credits, repeated caption titles."""
-    if _CAPTION.search(line):
-        return True
-    if nxt is not None and len(line) >= 8 and nxt.startswith(line) and nxt != line:
-        return True  # caption/headline text repeated with a credit on the next line
-    if _CHROME.search(line) and (_n_words(line) <= 12 or _ADDRESSES_READER.search(line)):
-        return True
-    # The publication speaking about itself in the first person is a house ad, not news.
-    if source and source.lower() in line.lower() and re.search(r"\b(we|our|us)\b", line, re.I):
-        return True
-    return False
-
-
-def _body_lines(lines: list[str], chrome: list[bool]) -> list[int]:
-    """Indices of the story: runs of prose between chrome; minor runs only join next to a big one."""
-    runs: list[list[int]] = []
-    current: list[int] = []
+def _evidence(lines: list[str], source: str | None, template: frozenset[str]) -> tuple[list, list, list[bool]]:
+    """Per line: hard chrome reason, soft reason, and whether it is a story anchor (unflagged prose)."""
+    menu = menu_runs(lines)
+    hard: list[str | None] = []
     for i, line in enumerate(lines):
-        if chrome[i]:
-            if current:
-                runs.append(current)
-            current = []
+        why = hard_reason(line)
+        if not why and i in menu:
+            why = "menu or link list"
+        if not why and i + 1 < len(lines) and len(line) >= 8 and lines[i + 1].startswith(line) \
+                and lines[i + 1] != line:
+            why = "caption repeated with its credit"
+        if not why and line in template and not is_prose(line):
+            why = "template text (on several pages of this run)"
+        hard.append(why)
+    soft: list[str | None] = [soft_reason(line, source) for line in lines]
+    for i, line in enumerate(lines):
+        if not soft[i] and _BIO.match(line) and n_words(line) <= 25:
+            soft[i] = "author's biography"
+    prose = [is_prose(x) and not hard[i] and not soft[i] for i, x in enumerate(lines)]
+    # Template prose is no anchor, unless the whole story is repeated (the same wire copy in several files).
+    fresh = [p and lines[i] not in template for i, p in enumerate(prose)]
+    if any(fresh):
+        for i, p in enumerate(prose):
+            if p and not fresh[i]:
+                soft[i] = "template text (on several pages of this run)"
+        prose = fresh
+    return hard, soft, prose
+
+
+def _story_span(lines: list[str], anchors: list[int]) -> tuple[int, int] | None:
+    """First and last line of the story: the cluster of anchors with most prose, joined to close neighbours."""
+    if not anchors:
+        return None
+
+    def label_between(a: int, b: int) -> bool:
+        return any(_FOOTER_LABEL.match(lines[k]) and n_words(lines[k]) <= 8 for k in range(a + 1, b))
+
+    clusters: list[list[int]] = [[anchors[0]]]
+    for a in anchors[1:]:
+        prev = clusters[-1][-1]
+        if a - prev - 1 <= CLUSTER_GAP and not label_between(prev, a):
+            clusters[-1].append(a)
         else:
-            current.append(i)
-    if current:
-        runs.append(current)
+            clusters.append([a])
+    words = [sum(n_words(lines[i]) for i in c) for c in clusters]
+    best = max(range(len(clusters)), key=lambda c: words[c])
+    lo = hi = best
 
-    def prose_words(run: list[int]) -> int:
-        return sum(_n_words(lines[i]) for i in run if _is_prose(lines[i]))
+    def joins(a: int, b: int) -> bool:  # clusters a < b
+        gap = clusters[b][0] - clusters[a][-1] - 1
+        other = b if b != best else a
+        return gap <= JOIN_GAP and not label_between(clusters[a][-1], clusters[b][0]) and len(clusters[other]) >= 2
 
-    def substantial(run: list[int]) -> bool:
-        return sum(_is_prose(lines[i]) for i in run) >= 2 and prose_words(run) >= 40
-
-    if not runs:
-        return []
-    best = max(range(len(runs)), key=lambda r: prose_words(runs[r]))
-    chosen = [runs[best]]
-    # Story split by an inline "Advertisement"/"Read more": keep neighbouring runs that are stories too.
-    for r in list(range(best - 1, -1, -1)):
-        if not substantial(runs[r]):
-            break
-        chosen.insert(0, runs[r])
-    for r in range(best + 1, len(runs)):
-        if not substantial(runs[r]):
-            break
-        chosen.append(runs[r])
-    picked = [i for run in chosen for i in run]
-    # Trim headline/standfirst/dateline lines off the front and credits off the end.
-    while picked and not _is_prose(lines[picked[0]]):
-        picked.pop(0)
-    while picked and not _is_prose(lines[picked[-1]]):
-        picked.pop()
-    return picked
+    while lo > 0 and joins(lo - 1, lo):
+        lo -= 1
+    while hi + 1 < len(clusters) and joins(hi, hi + 1):
+        hi += 1
+    return clusters[lo][0], clusters[hi][-1]
 
 
-def _headline(lines: list[str], source: str | None) -> str | None:
-    """The first headline-shaped line: 4-30 words, no full stop, not a name, date, byline or caption."""
-    for line in lines:
-        n = _n_words(line)
-        if not 4 <= n <= 30 or line.endswith(".") or _BYLINE.search(line) or _CAPTION.search(line):
-            continue
-        if source and line.lower().startswith(source.lower()):
-            continue
-        if parse_date(line):
-            continue
-        return line
-    return None
-
-
-def clean_page(raw: str) -> Cleaned:
+def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     """Split a scraped page into headline, source, byline, date and the story paragraphs."""
     lines = [line for line in normalise(raw).split("\n") if line]
     source = find_outlet(lines[: max(12, len(lines) // 4)]) or find_outlet(lines)
-    chrome = [
-        _is_chrome(line, lines[i + 1] if i + 1 < len(lines) else None, source)
-        for i, line in enumerate(lines)
-    ]
-    body_idx = _body_lines(lines, chrome)
-    start = body_idx[0] if body_idx else len(lines)
-    header = [line for i, line in enumerate(lines[:start]) if not chrome[i]]
+    hard, soft, prose = _evidence(lines, source, template)
+    anchors = [i for i, p in enumerate(prose) if p]
+    span = _story_span(lines, anchors)
+    start, end = span if span else (len(lines), len(lines) - 1)
+    # Metadata sits above the story or among its first lines (dek, byline and date before the lead).
+    second = next((a for a in anchors if a > start), start)
+    upto = max(second, start)
+    excluded = {i for i, h in enumerate(hard) if h and h != "date line"}
+    cands = byline_lines(lines, upto, {i for i, h in enumerate(hard) if h and "caption" in h})
+    named = {i for i, _, kind in cands if kind != "bare"} | {i for i in range(upto) if _BY_START.match(lines[i])}
+    flagged = excluded | named | {i for i, s in enumerate(soft) if s}
+    head = find_headline(lines, start, flagged)
+    if head is None:  # a short headline can sit in a run of short lines that looks like a menu
+        head = find_headline(lines, start, flagged - {i for i, h in enumerate(hard) if h == "menu or link list"})
+    by = pick_byline(cands, head)
+    when = find_date(lines, upto)
+    meta = {head: "headline"} if head is not None else {}
+    if by:
+        meta.setdefault(by[0], "byline")
+    if when:
+        meta.setdefault(when[0], "date line")
 
-    title = _headline(header, source) or _headline(lines, source) or (lines[0] if lines else "")
-    byline = next(
-        (h for h in header if _BYLINE.search(h) and _n_words(h) <= 8 and h != title), None
-    )
-    published = next((d for d in map(parse_date, header) if d), None)
-    kept = set(body_idx)
-    body = "\n\n".join(lines[i] for i in sorted(kept) if not chrome[i])
-    return Cleaned(title=title, body=body, source=source, byline=byline, published=published)
+    decisions: list[tuple[str, bool, str]] = []
+    for i, line in enumerate(lines):
+        if i in meta:
+            keep, why = False, meta[i]
+        elif i < start:
+            keep, why = False, f"above the story ({hard[i] or soft[i] or 'header'})"
+        elif i > end:
+            keep, why = False, f"after the story ({hard[i] or soft[i] or 'footer'})"
+        elif hard[i]:
+            keep, why = False, hard[i]
+        elif soft[i] and not is_prose(line):  # a sentence inside the story stays, even if it says "you"
+            keep, why = False, soft[i]
+        else:
+            keep, why = True, "story" if prose[i] else "inside the story"
+        decisions.append((line, keep, why))
+
+    title = lines[head] if head is not None else _fallback_title(lines, excluded)
+    body = "\n\n".join(line for line, keep, _ in decisions if keep)
+    return Cleaned(title=title, body=body, source=source, byline=by[1] if by else None,
+                   published=when[1] if when else None, decisions=decisions)
+
+
+def _fallback_title(lines: list[str], excluded: set[int]) -> str:
+    """No headline above the story: the first short unflagged line, else the first line."""
+    for i, line in enumerate(lines):
+        if i not in excluded and 3 <= n_words(line) <= 30 and not is_prose(line):
+            return line
+    return lines[0] if lines else ""

@@ -1,0 +1,122 @@
+"""Headline, byline and date of a scraped page, read from its structure around the start of the story."""
+from __future__ import annotations
+
+import re
+
+from index.dates import parse_date
+from index.lines import hard_reason, headline_shaped, is_date_line, is_prose, is_time, n_words
+
+# Words that make a capitalised pair a publication, section or menu item rather than a person.
+_NOT_NAME = {
+    "the", "a", "an", "via", "by", "and", "staff", "news", "home", "top", "latest", "most", "local", "world",
+    "gazette", "times", "herald", "post", "daily", "courier", "press", "journal", "tribune", "chronicle",
+    "observer", "ledger", "review", "record", "star", "mail", "express", "guardian", "independent",
+    "telegraph", "standard", "globe", "weekly", "monthly", "magazine", "media", "radio", "tv", "online",
+    "live", "sport", "sports", "business", "opinion", "politics", "culture", "notes", "diary", "blog",
+    "index", "help", "site", "paper", "edition", "section", "contact", "about", "more", "new",
+}
+# Job titles that follow a name ("Jenna Morales Staff Writer", "Tom Hale, Technology Reporter").
+_ROLE = {
+    "staff", "senior", "chief", "special", "contributing", "deputy", "associate", "freelance", "writer",
+    "writers", "reporter", "reporters", "correspondent", "editor", "editors", "columnist", "contributor",
+    "producer", "journalist", "agencies", "wire", "newswire",
+}
+# A line that says who wrote the piece without a person's name ("Staff and agencies", "Via AP news wire").
+_ROLE_LINE = re.compile(
+    r"^(by|via)\s|\b(staff|agencies|correspondent|reporter|editor|writer|news wire|newswire|press association|"
+    r"contributor)s?$", re.I)
+_BY = re.compile(r"(?:^|\s)(?:by|words by|written by)\s+(.+)$", re.I)
+_CUT = re.compile(r"\s*(,|\||•|·|–|—| - |;|:|\(|\d).*$")
+_CONNECT = {"and", "&"}
+
+
+def _name_token(tok: str) -> bool:
+    core = tok.strip(".’'")
+    return (len(core) >= 1 and core[0].isupper() and all(c.isalpha() or c in "'’.-" for c in tok)
+            and core.lower() not in _NOT_NAME and core.lower() not in _ROLE)
+
+
+def person(text: str) -> str | None:
+    """The person's name (or names joined by 'and') at the start of `text`, else None."""
+    text = _CUT.sub("", text.strip())
+    out: list[str] = []
+    for tok in text.split():
+        if _name_token(tok) or (tok.lower() in _CONNECT and out and out[-1].lower() not in _CONNECT):
+            out.append(tok)
+        else:
+            break
+    while out and out[-1].lower() in _CONNECT:
+        out.pop()
+    names = [t for t in out if t.lower() not in _CONNECT]
+    if len(names) < 2 or (len(names) > 4 and not any(t.lower() in _CONNECT for t in out)):
+        return None
+    return " ".join(out)
+
+
+def _bare_name(line: str) -> str | None:
+    """A line that is nothing but a name ('Maria Lopez')."""
+    name = person(line)
+    return name if name and name == line.strip() and n_words(line) <= 4 else None
+
+
+def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | None:
+    """The line the story hangs from: the nearest headline-shaped block above the story, its first line.
+
+    A headline followed directly by a headline-shaped standfirst forms one block; a heading right after a
+    bare time is a live-blog post heading, not the page's headline.
+    """
+    ok = [i < start and i not in excluded and headline_shaped(lines[i]) and not is_prose(lines[i])
+          and not (i > 0 and is_time(lines[i - 1])) for i in range(len(lines))]
+    for i in range(min(start, len(lines)) - 1, -1, -1):
+        if ok[i]:
+            while i > 0 and ok[i - 1]:
+                i -= 1
+            return i
+    return None
+
+
+def byline_lines(lines: list[str], upto: int, excluded: set[int]) -> list[tuple[int, str, str]]:
+    """Byline candidates above `upto`, strongest kind first: (index, byline, kind).
+
+    Kinds: 'by' ('By NAME …', 'Posted … by NAME'), 'name' (a bare name beside a role or date line),
+    'bare' (a bare name, to be placed by the headline), 'role' (no name: 'Staff and agencies').
+    """
+    span = [i for i in range(min(upto, len(lines))) if i not in excluded and n_words(lines[i]) <= 14]
+    out: list[tuple[int, str, str]] = []
+    for i in span:
+        m = _BY.search(lines[i])
+        name = person(m.group(1)) if m else None
+        if name and hard_reason(lines[i]) not in ("caption or credit", "credit or note about the article"):
+            out.append((i, name, "by"))
+    for i in span:
+        name = _bare_name(lines[i])
+        if name:
+            near = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+            kind = "name" if any(_ROLE_LINE.search(x) and n_words(x) <= 4 or is_date_line(x) for x in near) else "bare"
+            out.append((i, name, kind))
+    for i in span:
+        if _ROLE_LINE.search(lines[i]) and n_words(lines[i]) <= 8 and not is_prose(lines[i]):
+            out.append((i, lines[i], "role"))
+    return out
+
+
+def pick_byline(cands: list[tuple[int, str, str]], headline: int | None) -> tuple[int, str] | None:
+    """The best candidate: a 'By' line, a placed name, a bare name next to the headline, a role line."""
+    for kind in ("by", "name", "bare", "role"):
+        for i, text, k in cands:
+            if k != kind or i == headline:
+                continue
+            if kind == "bare" and (headline is None or abs(i - headline) > 2):
+                continue
+            return i, text
+    return None
+
+
+def find_date(lines: list[str], upto: int) -> tuple[int, str] | None:
+    """(line index, ISO date) of the first absolute date on a short line above `upto`; relative dates give none."""
+    for i in range(min(upto, len(lines))):
+        if n_words(lines[i]) <= 16 and not is_prose(lines[i]):
+            iso = parse_date(lines[i])
+            if iso:
+                return i, iso
+    return None

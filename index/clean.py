@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.lines import hard_reason, is_prose, menu_runs, n_words, soft_reason
+from index.lines import hard_reason, is_prose, menu_runs, n_words, site_to_reader, soft_reason
 from index.meta import byline_lines, find_date, find_headline, pick_byline
 from index.outlets import find_outlet
 
@@ -49,6 +49,7 @@ _BIO = re.compile(
     r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
 _BY_START = re.compile(r"^(by|words by|written by|posted by)\s", re.I)
+_BYLINE_OK = ("menu or link list", "date line", "template text (on several pages of this run)")
 CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
 JOIN_GAP = 8  # a further block of 2+ paragraphs this close still belongs to the story
 
@@ -125,13 +126,15 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     second = next((a for a in anchors if a > start), start)
     upto = max(second, start)
     excluded = {i for i, h in enumerate(hard) if h and h != "date line"}
-    cands = byline_lines(lines, upto, {i for i, h in enumerate(hard) if h and "caption" in h})
-    named = {i for i, _, kind in cands if kind != "bare"} | {i for i in range(upto) if _BY_START.match(lines[i])}
-    flagged = excluded | named | {i for i, s in enumerate(soft) if s}
+    # Bylines first (a name line is no headline); menus, dates and template text can still hold one.
+    cands = byline_lines(lines, upto, {i for i, h in enumerate(hard) if h and h not in _BYLINE_OK})
+    by = pick_byline(cands, ("by", "name"))
+    named = {i for i, _, kind in cands if kind in ("by", "role")} | {i for i in range(upto) if _BY_START.match(lines[i])}
+    flagged = excluded | named | {i for i, s in enumerate(soft) if s} | ({by[0]} if by else set())
     head = find_headline(lines, start, flagged)
     if head is None:  # a short headline can sit in a run of short lines that looks like a menu
         head = find_headline(lines, start, flagged - {i for i, h in enumerate(hard) if h == "menu or link list"})
-    by = pick_byline(cands, head)
+    by = by or pick_byline(cands, ("bare", "role"), head)
     when = find_date(lines, upto)
     meta = {head: "headline"} if head is not None else {}
     if by:
@@ -149,7 +152,8 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
             keep, why = False, f"after the story ({hard[i] or soft[i] or 'footer'})"
         elif hard[i]:
             keep, why = False, hard[i]
-        elif soft[i] and not is_prose(line):  # a sentence inside the story stays, even if it says "you"
+        elif soft[i] and (not is_prose(line) or site_to_reader(line)):
+            # a sentence inside the story stays even if it says "you", unless the site speaks as "we" too
             keep, why = False, soft[i]
         else:
             keep, why = True, "story" if prose[i] else "inside the story"

@@ -105,7 +105,7 @@ def hard_reason(line: str) -> str | None:
         return "section label"
     # An imperative is chrome when it is no sentence, or when it speaks to the reader about the site.
     if _IMPERATIVE.match(line.lstrip("“\"'‘ ")) and not _REPORTING.search(line) and (
-            not is_sentence(line) or _SECOND.search(line) or _SERVICE.search(line)):
+            not is_sentence(line) or _SECOND.search(line) or _FIRST_PLURAL.search(line) or _SERVICE.search(line)):
         return "call to action"
     if is_date_line(line):
         return "date line"
@@ -125,6 +125,12 @@ def soft_reason(line: str, source: str | None) -> str | None:
     if _FIRST_PLURAL.search(line) and (_SERVICE.search(line) or (source and source.lower() in line.lower())):
         return "the publication speaking about itself"
     return None
+
+
+def site_to_reader(line: str) -> bool:
+    """'you' and 'we/our' and a service word, no reporting: the site's own voice even inside a story."""
+    return bool(_SECOND.search(line) and _FIRST_PLURAL.search(line) and _SERVICE.search(line)
+                and not _REPORTING.search(line))
 
 
 def headline_shaped(line: str) -> bool:

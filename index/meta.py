@@ -75,40 +75,48 @@ def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | Non
     return None
 
 
-def byline_lines(lines: list[str], upto: int, excluded: set[int]) -> list[tuple[int, str, str]]:
-    """Byline candidates above `upto`, strongest kind first: (index, byline, kind).
+# What may follow a name on a byline line: a job title or the place filed from ("Andrew Marsh in Beijing").
+_TAIL = re.compile(r"^((in|at)\s+[A-Z][\w .'’-]*|([\w&]+\s+){0,2}(writer|reporter|correspondent|editor|columnist|"
+                   r"contributor|producer|journalist)s?)$", re.I)
 
-    Kinds: 'by' ('By NAME …', 'Posted … by NAME'), 'name' (a bare name beside a role or date line),
-    'bare' (a bare name, to be placed by the headline), 'role' (no name: 'Staff and agencies').
+
+def byline_lines(lines: list[str], upto: int, excluded: set[int]) -> list[tuple[int, str, str]]:
+    """Byline candidates above `upto`: (index, byline, kind).
+
+    Kinds: 'by' ('By NAME …', 'Posted … by NAME'), 'name' (a name with a job title or place, or a bare name
+    beside a role or date line), 'bare' (a bare name, placed later by the headline), 'role' (no name:
+    'Staff and agencies', 'Via AP news wire').
     """
-    span = [i for i in range(min(upto, len(lines))) if i not in excluded and n_words(lines[i]) <= 14]
     out: list[tuple[int, str, str]] = []
-    for i in span:
-        m = _BY.search(lines[i])
+    for i in range(min(upto, len(lines))):
+        line = lines[i]
+        if i in excluded or n_words(line) > 14 or is_prose(line):
+            continue
+        m = _BY.search(line)
         name = person(m.group(1)) if m else None
-        if name and hard_reason(lines[i]) not in ("caption or credit", "credit or note about the article"):
+        if name and hard_reason(line) not in ("caption or credit", "credit or note about the article"):
             out.append((i, name, "by"))
-    for i in span:
-        name = _bare_name(lines[i])
-        if name:
+            continue
+        name = person(line)
+        rest = line[len(name):].strip(" ,|–—-") if name and line.startswith(name) else None
+        if name and rest == "" and n_words(line) <= 4:
             near = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
-            kind = "name" if any(_ROLE_LINE.search(x) and n_words(x) <= 4 or is_date_line(x) for x in near) else "bare"
-            out.append((i, name, kind))
-    for i in span:
-        if _ROLE_LINE.search(lines[i]) and n_words(lines[i]) <= 8 and not is_prose(lines[i]):
-            out.append((i, lines[i], "role"))
+            placed = any(_ROLE_LINE.search(x) and n_words(x) <= 4 or is_date_line(x) for x in near)
+            out.append((i, name, "name" if placed else "bare"))
+        elif name and rest and _TAIL.match(rest):
+            out.append((i, name, "name"))
+        elif _ROLE_LINE.search(line) and n_words(line) <= 8:
+            out.append((i, line, "role"))
     return out
 
 
-def pick_byline(cands: list[tuple[int, str, str]], headline: int | None) -> tuple[int, str] | None:
-    """The best candidate: a 'By' line, a placed name, a bare name next to the headline, a role line."""
-    for kind in ("by", "name", "bare", "role"):
+def pick_byline(cands: list[tuple[int, str, str]], kinds: tuple[str, ...], headline: int | None = None
+                ) -> tuple[int, str] | None:
+    """The first candidate of the first kind in `kinds` that has one; a bare name only next to the headline."""
+    for kind in kinds:
         for i, text, k in cands:
-            if k != kind or i == headline:
-                continue
-            if kind == "bare" and (headline is None or abs(i - headline) > 2):
-                continue
-            return i, text
+            if k == kind and i != headline and (kind != "bare" or (headline is not None and abs(i - headline) <= 2)):
+                return i, text
     return None
 
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.lines import hard_reason, is_prose, menu_runs, n_words, site_to_reader, soft_reason
+from index.lines import SITE_WORD, addresses_reader, hard_reason, is_prose, menu_runs, n_words, site_to_reader, soft_reason
 from index.meta import byline_lines, find_date, find_headline, pick_byline
 from index.outlets import find_outlet
 
@@ -41,13 +41,17 @@ def normalise(text: str) -> str:
 
 # Labels that head the lists after a story (related links, comments, topics): a story does not continue
 # past one, whereas an ad slot or a "Share" button inside the story does not end it.
+# The whole line is the label (5 words at most): "Related: <headline>" set inside a story does not end it.
 _FOOTER_LABEL = re.compile(
-    r"^(related\b|more (on|from|about|stories|in)\b|read (next|more|also)|also read|most (read|viewed|popular|shared)|"
-    r"top (stories|headlines)|trending|recommended|you (may|might)|explore more|tags?\b|categories|\d* ?comments?$|"
-    r"discussion about|ready for more|editor'?s picks|leave a reply)", re.I)
+    r"(related( \w+)?|more (on|from|about|stories|in)( [\w ]+)?|read (next|more|also)|also read|"
+    r"most (read|viewed|popular|shared)|top (stories|headlines)|trending( now)?|recommended( for you)?|"
+    r"you (may|might) (also )?like|explore more[\w ]*|tags?:?|categories:?|(\d+ )?comments?( \(\d+\))?|"
+    r"discussion about this post|ready for more\??|editor'?s picks|leave a (reply|comment)|up next|"
+    r"about [\w .&,'’-]+|#{3}|-+ ?30 ?-+|-* ?ends? ?-*)", re.I)
 _BIO = re.compile(
     r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _BY_START = re.compile(r"^(by|words by|written by|posted by)\s", re.I)
 _BYLINE_OK = ("menu or link list", "date line", "template text (on several pages of this run)")
 CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
@@ -83,18 +87,44 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
     return hard, soft, prose
 
 
-def _story_span(lines: list[str], anchors: list[int]) -> tuple[int, int] | None:
+def is_footer_label(line: str) -> bool:
+    """A label that heads what follows a story (related links, comments, topics, an 'About us' box, '###')."""
+    return n_words(line) <= 5 and not line.endswith(".") and bool(_FOOTER_LABEL.fullmatch(line.strip(" :›»>")))
+
+
+def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> tuple[int, int]:
+    """Widen the story over short sentences right next to it ('The dog was unhurt.'), past ad slots only."""
+    def short_sentence(k: int) -> bool:
+        x = lines[k]
+        return (not hard[k] and not soft[k] and n_words(x) >= 3 and bool(_TERMINAL.search(x)) and not addresses_reader(x)
+                and (x[0].isupper() or x[0] in "“\"‘'") and not is_footer_label(x))
+
+    k = last + 1
+    while k < len(lines) and (short_sentence(k) or hard[k] == "advertisement marker"):
+        if short_sentence(k):
+            last = k
+        k += 1
+    k = first - 1
+    while k >= 0 and short_sentence(k):
+        first, k = k, k - 1
+    return first, last
+
+
+def _story_span(lines: list[str], anchors: list[int], flagged: list[bool]) -> tuple[int, int] | None:
     """First and last line of the story: the cluster of anchors with most prose, joined to close neighbours."""
     if not anchors:
         return None
 
     def label_between(a: int, b: int) -> bool:
-        return any(_FOOTER_LABEL.match(lines[k]) and n_words(lines[k]) <= 8 for k in range(a + 1, b))
+        return any(is_footer_label(lines[k]) for k in range(a + 1, b))
+
+    def gap(a: int, b: int) -> float:  # lines between two anchors; unflagged lines (lists, subheads) count half
+        return sum(1 if flagged[k] else 0.5 for k in range(a + 1, b))
 
     clusters: list[list[int]] = [[anchors[0]]]
     for a in anchors[1:]:
         prev = clusters[-1][-1]
-        if a - prev - 1 <= CLUSTER_GAP and not label_between(prev, a):
+        if gap(prev, a) <= CLUSTER_GAP and not label_between(prev, a):
             clusters[-1].append(a)
         else:
             clusters.append([a])
@@ -103,9 +133,8 @@ def _story_span(lines: list[str], anchors: list[int]) -> tuple[int, int] | None:
     lo = hi = best
 
     def joins(a: int, b: int) -> bool:  # clusters a < b
-        gap = clusters[b][0] - clusters[a][-1] - 1
         other = b if b != best else a
-        return gap <= JOIN_GAP and not label_between(clusters[a][-1], clusters[b][0]) and len(clusters[other]) >= 2
+        return gap(clusters[a][-1], clusters[b][0]) <= JOIN_GAP and not label_between(clusters[a][-1], clusters[b][0]) and len(clusters[other]) >= 2
 
     while lo > 0 and joins(lo - 1, lo):
         lo -= 1
@@ -120,7 +149,9 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     source = find_outlet(lines[: max(12, len(lines) // 4)]) or find_outlet(lines)
     hard, soft, prose = _evidence(lines, source, template)
     anchors = [i for i, p in enumerate(prose) if p]
-    span = _story_span(lines, anchors)
+    span = _story_span(lines, anchors, [bool(h or s) for h, s in zip(hard, soft)])
+    if span:
+        span = _extend(lines, *span, hard, soft)
     start, end = span if span else (len(lines), len(lines) - 1)
     # Metadata sits above the story or among its first lines (dek, byline and date before the lead).
     second = next((a for a in anchors if a > start), start)
@@ -150,6 +181,8 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
             keep, why = False, f"above the story ({hard[i] or soft[i] or 'header'})"
         elif i > end:
             keep, why = False, f"after the story ({hard[i] or soft[i] or 'footer'})"
+        elif hard[i] == "call to action" and is_prose(line) and not SITE_WORD.search(line):
+            keep, why = True, "an instruction inside the story (advice, not the site's)"
         elif hard[i]:
             keep, why = False, hard[i]
         elif soft[i] and (not is_prose(line) or site_to_reader(line)):

@@ -67,6 +67,16 @@ def parse_date(text: str | None) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
+_NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\d/.-])")
+
+
+def is_ambiguous(text: str) -> bool:
+    """A numeric date that reads both ways ('04/02/2024': 4 February or April 2) and no written date beside it."""
+    m = _NUMERIC.search(text)
+    return bool(m and int(m[1]) <= 12 and int(m[2]) <= 12 and m[1] != m[2]
+                and not (_ISO_ANY.search(text) or _MDY.search(text) or _DMY.search(text)))
+
+
 def is_relative(text: str) -> bool:
     """A relative time ('Updated 2 hours ago', 'Published 3 days ago'): not guessed into a date."""
     return bool(RELATIVE.search(text))

@@ -36,7 +36,7 @@ _LEGAL = re.compile(
     r"powered by|required fields|will not be published|site index|site information|reprints?)\b", re.I)
 # Credits for the reporting, and notes about the article itself (not part of the story).
 _CREDIT = re.compile(
-    r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report) (appears|appeared|was)|"
+    r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report|content|page) (is|was|has been|appears|appeared)\b|"
     r"a version of this (article|story)|.{0,80}\bcontributed to this (report|story|article)\b)", re.I)
 # Imperatives that open a call to action.
 _IMPERATIVE = re.compile(
@@ -63,6 +63,14 @@ _LABEL = re.compile(
     r"\d+ likes?|like loading\.*|follow us)$", re.I)
 # Reporting: the marks of a news sentence, which keep a line that otherwise speaks to "you".
 _REPORTING = re.compile(r"(\b(said|says|told|according to|added|asked|wrote|stated|announced)\b|[“”\"])", re.I)
+# "Related: <headline>" and the like, set into a story as a link.
+_INLINE_LINK = re.compile(r"^(related|read more|read also|also read|see also|more|watch|listen|recommended|"
+                          r"explainer|analysis|opinion|live|latest)\s*:\s*\S", re.I)
+_CRUMB = re.compile(r"\s[›»>/|]\s")
+# Words that make an instruction the site's own (as against advice inside a story).
+SITE_WORD = re.compile(
+    r"\b(we|our|us|newsletters?|inbox|e-?mail|alerts?|notifications?|podcasts?|membership|subscri\w+|"
+    r"account|journalism|newsroom|app|articles?|stories|titles)\b", re.I)
 _TIME_ONLY = re.compile(r"^\d{1,2}[.:]\d{2}\s*([ap]\.?m\.?)?(\s*[A-Z]{2,4})?$", re.I)
 
 
@@ -97,7 +105,7 @@ def hard_reason(line: str) -> str | None:
         return "advertisement marker"
     if _CAPTION.search(line) or (_CREDIT_TAIL.search(line) and not is_sentence(line)):
         return "caption or credit"
-    if _CREDIT.search(line):
+    if _CREDIT.search(line.lstrip("([")):
         return "credit or note about the article"
     if (_LEGAL_STRONG.search(line) or (_LEGAL.search(line) and not is_prose(line))) and not _REPORTING.search(line):
         return "legal or house line"
@@ -107,6 +115,10 @@ def hard_reason(line: str) -> str | None:
     if _IMPERATIVE.match(line.lstrip("“\"'‘ ")) and not _REPORTING.search(line) and (
             not is_sentence(line) or _SECOND.search(line) or _FIRST_PLURAL.search(line) or _SERVICE.search(line)):
         return "call to action"
+    if _INLINE_LINK.match(line) and not is_sentence(line):
+        return "inline link"
+    if len(_CRUMB.findall(line)) >= 2 and n_words(line) <= 12 and not is_sentence(line):
+        return "breadcrumb"
     if is_date_line(line):
         return "date line"
     if not _WORD.search(line) or re.fullmatch(r"[\d\W]+", line) and not is_time(line):
@@ -127,6 +139,11 @@ def soft_reason(line: str, source: str | None) -> str | None:
     return None
 
 
+def addresses_reader(line: str) -> bool:
+    """'you' or 'we' outside quotes and reporting: the page talking to its reader."""
+    return bool((_SECOND.search(line) or _FIRST_PLURAL.search(line)) and not _REPORTING.search(line))
+
+
 def site_to_reader(line: str) -> bool:
     """'you' and 'we/our' and a service word, no reporting: the site's own voice even inside a story."""
     return bool(_SECOND.search(line) and _FIRST_PLURAL.search(line) and _SERVICE.search(line)
@@ -137,7 +154,8 @@ def headline_shaped(line: str) -> bool:
     """3-25 words, no full stop at the end or sentence break inside, some capitals, not a date or time."""
     n = n_words(line)
     return (3 <= n <= 25 and not line.endswith((".", ":", ",", ";")) and not _INNER_BREAK.search(line)
-            and any(c.isupper() for c in line) and not is_date_line(line) and not is_time(line))
+            and any(c.isupper() for c in line) and any(c.islower() for c in line)  # all caps: a kicker or label
+            and not is_date_line(line) and not is_time(line))
 
 
 def menu_runs(lines: list[str], min_run: int = 3) -> set[int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from index.dates import parse_date
+from index.dates import is_ambiguous, parse_date
 from index.lines import hard_reason, headline_shaped, is_date_line, is_prose, is_time, n_words
 
 # Words that make a capitalised pair a publication, section or menu item rather than a person.
@@ -14,6 +14,9 @@ _NOT_NAME = {
     "telegraph", "standard", "globe", "weekly", "monthly", "magazine", "media", "radio", "tv", "online",
     "live", "sport", "sports", "business", "opinion", "politics", "culture", "notes", "diary", "blog",
     "index", "help", "site", "paper", "edition", "section", "contact", "about", "more", "new",
+    # function words and page labels that Title Case menus capitalise ("In Brief", "Watch Live")
+    "in", "on", "at", "of", "for", "to", "from", "with", "your", "my", "our", "brief", "briefs", "breaking",
+    "watch", "video", "photos", "up", "next", "now", "today", "subscriber", "exclusive", "read", "share",
 }
 # Job titles that follow a name ("Jenna Morales Staff Writer", "Tom Hale, Technology Reporter").
 _ROLE = {
@@ -59,6 +62,9 @@ def _bare_name(line: str) -> str | None:
     return name if name and name == line.strip() and n_words(line) <= 4 else None
 
 
+_TITLE_BAR = re.compile(r"^\s*(\||-|–|—|::|·)\s*\S")
+
+
 def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | None:
     """The line the story hangs from: the nearest headline-shaped block above the story, its first line.
 
@@ -67,6 +73,10 @@ def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | Non
     """
     ok = [i < start and i not in excluded and headline_shaped(lines[i]) and not is_prose(lines[i])
           and not (i > 0 and is_time(lines[i - 1])) for i in range(len(lines))]
+    for i in range(len(lines)):
+        if ok[i] and any(ok[j] and j != i and _TITLE_BAR.match(lines[i][len(lines[j]):]) and lines[i].startswith(lines[j])
+                         for j in range(min(start, len(lines)))):
+            ok[i] = False  # "Headline | Site", the browser's title bar, when the bare headline is there too
     for i in range(min(start, len(lines)) - 1, -1, -1):
         if ok[i]:
             while i > 0 and ok[i - 1]:
@@ -123,7 +133,7 @@ def pick_byline(cands: list[tuple[int, str, str]], kinds: tuple[str, ...], headl
 def find_date(lines: list[str], upto: int) -> tuple[int, str] | None:
     """(line index, ISO date) of the first absolute date on a short line above `upto`; relative dates give none."""
     for i in range(min(upto, len(lines))):
-        if n_words(lines[i]) <= 16 and not is_prose(lines[i]):
+        if n_words(lines[i]) <= 16 and not is_prose(lines[i]) and not is_ambiguous(lines[i]):
             iso = parse_date(lines[i])
             if iso:
                 return i, iso

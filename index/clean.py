@@ -53,7 +53,8 @@ _BIO = re.compile(
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _BY_START = re.compile(r"^(by|words by|written by|posted by)\s", re.I)
-_BYLINE_OK = ("menu or link list", "date line", "template text (on several pages of this run)")
+TEMPLATE = "template text (repeated on 3+ pages of this run)"
+_BYLINE_OK = ("menu or link list", "date line", TEMPLATE)
 CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
 JOIN_GAP = 8  # a further block of 2+ paragraphs this close still belongs to the story
 
@@ -70,7 +71,7 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
                 and lines[i + 1] != line:
             why = "caption repeated with its credit"
         if not why and line in template and not is_prose(line):
-            why = "template text (on several pages of this run)"
+            why = TEMPLATE
         hard.append(why)
     soft: list[str | None] = [soft_reason(line, source) for line in lines]
     for i, line in enumerate(lines):
@@ -82,7 +83,7 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
     if any(fresh):
         for i, p in enumerate(prose):
             if p and not fresh[i]:
-                soft[i] = "template text (on several pages of this run)"
+                soft[i] = TEMPLATE
         prose = fresh
     return hard, soft, prose
 
@@ -93,11 +94,16 @@ def is_footer_label(line: str) -> bool:
 
 
 def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> tuple[int, int]:
-    """Widen the story over short sentences right next to it ('The dog was unhurt.'), past ad slots only."""
+    """Widen the story over sentences right next to it, past ad slots only: short ones ('The dog was unhurt.')
+    and paragraphs repeated in other files of the run (versions of one story share paragraphs)."""
     def short_sentence(k: int) -> bool:
         x = lines[k]
-        return (not hard[k] and not soft[k] and n_words(x) >= 3 and bool(_TERMINAL.search(x)) and not addresses_reader(x)
-                and (x[0].isupper() or x[0] in "“\"‘'") and not is_footer_label(x))
+        if hard[k] or (soft[k] and soft[k] != TEMPLATE) or is_footer_label(x):
+            return False
+        if soft[k] == TEMPLATE:
+            return True  # a repeated paragraph touching the story: when in doubt, keep
+        return (n_words(x) >= 3 and bool(_TERMINAL.search(x)) and not addresses_reader(x)
+                and (x[0].isupper() or x[0] in "“\"‘'"))
 
     k = last + 1
     while k < len(lines) and (short_sentence(k) or hard[k] == "advertisement marker"):
@@ -178,9 +184,9 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
         if i in meta:
             keep, why = False, meta[i]
         elif i < start:
-            keep, why = False, f"above the story ({hard[i] or soft[i] or 'header'})"
+            keep, why = False, f"above the story: {hard[i] or soft[i] or 'header'}"
         elif i > end:
-            keep, why = False, f"after the story ({hard[i] or soft[i] or 'footer'})"
+            keep, why = False, f"after the story: {hard[i] or soft[i] or 'footer'}"
         elif hard[i] == "call to action" and is_prose(line) and not SITE_WORD.search(line):
             keep, why = True, "an instruction inside the story (advice, not the site's)"
         elif hard[i]:

@@ -27,3 +27,22 @@ def explain_file(path: Path | str, others: list[Path] | None = None, max_mb: flo
     for line, keep, why in c.decisions:
         out.append(f"{'keep' if keep else 'drop'}  {why:<{width}}  {line}")
     return "\n".join(out)
+
+
+def explain_paths(target: str, with_paths: list[str]) -> int:
+    """CLI entry: print the explanation for `target` (exit 0), or a one-line error (exit 2)."""
+    import sys
+
+    from index.read import MAX_MB, Skipped, iter_files
+
+    path = Path(target)
+    if not path.is_file():
+        print(f"rag index --explain: no such file: {target}", file=sys.stderr)
+        return 2
+    if path.suffix.lower() not in (".txt", ".md", ".markdown"):
+        print(f"rag index --explain: {target}: only plain-text pages (.txt, .md) are cleaned line by line",
+              file=sys.stderr)
+        return 2
+    others = [f for f in iter_files(with_paths) if not isinstance(f, Skipped) and f.resolve() != path.resolve()]
+    print(explain_file(path, others, MAX_MB))
+    return 0

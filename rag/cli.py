@@ -24,6 +24,10 @@ def _date(text: str) -> date:
 
 
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    if args.explain:  # show the cleaner's keep/drop decision per line; indexes nothing
+        from index.explain import explain_paths
+
+        return explain_paths(args.explain, args.paths)
     from index.pipeline import index_paths
 
     report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet, prune=args.prune)
@@ -103,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: articles/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--prune", action="store_true", help="also remove indexed articles whose files are gone (or no longer hold them)")
+    p.add_argument("--explain", metavar="FILE", help="print each line of FILE with keep/drop and the reason (PATHs: the files it is indexed with, for template text); indexes nothing")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] citations. Indexes articles/ first if the index is empty.")

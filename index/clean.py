@@ -52,7 +52,7 @@ _BIO = re.compile(
     r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
-_BY_START = re.compile(r"^(by|words by|written by|posted by)\s", re.I)
+_BY_START = re.compile(r"^(by|words by|written by|posted by):?\s", re.I)
 TEMPLATE = "template text (repeated on 3+ pages of this run)"
 _BYLINE_OK = ("menu or link list", "date line", TEMPLATE)
 CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
@@ -168,9 +168,10 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     by = pick_byline(cands, ("by", "name"))
     named = {i for i, _, kind in cands if kind in ("by", "role")} | {i for i in range(upto) if _BY_START.match(lines[i])}
     flagged = excluded | named | {i for i, s in enumerate(soft) if s} | ({by[0]} if by else set())
-    head = find_headline(lines, start, flagged)
+    story = " ".join(lines[a] for a in anchors if start <= a <= end)
+    head = find_headline(lines, start, flagged, story)
     if head is None:  # a short headline can sit in a run of short lines that looks like a menu
-        head = find_headline(lines, start, flagged - {i for i, h in enumerate(hard) if h == "menu or link list"})
+        head = find_headline(lines, start, flagged - {i for i, h in enumerate(hard) if h == "menu or link list"}, story)
     by = by or pick_byline(cands, ("bare", "role"), head)
     when = find_date(lines, upto)
     meta = {head: "headline"} if head is not None else {}

@@ -36,7 +36,7 @@ _LEGAL = re.compile(
     r"powered by|required fields|will not be published|site index|site information|reprints?)\b", re.I)
 # Credits for the reporting, and notes about the article itself (not part of the story).
 _CREDIT = re.compile(
-    r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report|content|page) (is|was|has been|appears|appeared)\b|"
+    r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report|content|page|post|piece|interview|conversation|transcript) (is|was|has been|appears|appeared)\b|"
     r"a version of this (article|story)|.{0,80}\bcontributed to this (report|story|article)\b)", re.I)
 # Imperatives that open a call to action.
 _IMPERATIVE = re.compile(
@@ -96,7 +96,7 @@ def is_time(line: str) -> bool:
 
 def is_date_line(line: str) -> bool:
     """A short line that carries a date or a relative time and is not a sentence."""
-    return n_words(line) <= 16 and not is_prose(line) and (bool(parse_date(line)) or is_relative(line))
+    return n_words(line) <= 20 and not is_prose(line) and (bool(parse_date(line)) or is_relative(line))
 
 
 def hard_reason(line: str) -> str | None:

@@ -28,7 +28,7 @@ _ROLE = {
 _ROLE_LINE = re.compile(
     r"^(by|via)\s|\b(staff|agencies|correspondent|reporter|editor|writer|news wire|newswire|press association|"
     r"contributor)s?$", re.I)
-_BY = re.compile(r"(?:^|\s)(?:by|words by|written by)\s+(.+)$", re.I)
+_BY = re.compile(r"(?:^|\s)(?:by|words by|written by):?\s+(.+)$", re.I)
 _CUT = re.compile(r"\s*(,|\||•|·|–|—| - |;|:|\(|\d).*$")
 _CONNECT = {"and", "&"}
 
@@ -65,11 +65,12 @@ def _bare_name(line: str) -> str | None:
 _TITLE_BAR = re.compile(r"^\s*(\||-|–|—|::|·)\s*\S")
 
 
-def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | None:
+def find_headline(lines: list[str], start: int, excluded: set[int], story: str = "") -> int | None:
     """The line the story hangs from: the nearest headline-shaped block above the story, its first line.
 
-    A headline followed directly by a headline-shaped standfirst forms one block; a heading right after a
-    bare time is a live-blog post heading, not the page's headline.
+    A headline followed directly by a headline-shaped standfirst forms one block, and so does a site's
+    tagline followed by the headline: the tagline shares no words with the `story`. A heading right after
+    a bare time is a live-blog post heading, not the page's headline.
     """
     ok = [i < start and i not in excluded and headline_shaped(lines[i]) and not is_prose(lines[i])
           and not (i > 0 and is_time(lines[i - 1])) for i in range(len(lines))]
@@ -79,10 +80,27 @@ def find_headline(lines: list[str], start: int, excluded: set[int]) -> int | Non
             ok[i] = False  # "Headline | Site", the browser's title bar, when the bare headline is there too
     for i in range(min(start, len(lines)) - 1, -1, -1):
         if ok[i]:
-            while i > 0 and ok[i - 1]:
-                i -= 1
-            return i
+            block = [i]
+            while block[0] > 0 and ok[block[0] - 1]:
+                block.insert(0, block[0] - 1)
+            # Headline + standfirst, or tagline + headline: the first line that shares words with the story.
+            return next((b for b in block if _shares_words(lines[b], story)), block[0])
     return None
+
+
+_STOP = set("""about after again also among been before being between both could does doing down during each
+from have having here into just more most much only other over same should some such than that their them
+then there these they this those through under until very what when where which while will with would your
+says said year years week today""".split())
+
+
+def _content(text: str) -> set[str]:
+    """Content-word stems (first 5 letters of longer words, no stopwords) for a rough overlap."""
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
+
+
+def _shares_words(line: str, story: str) -> bool:
+    return bool(_content(line) & _content(story))
 
 
 # What may follow a name on a byline line: a job title or the place filed from ("Andrew Marsh in Beijing").
@@ -133,7 +151,7 @@ def pick_byline(cands: list[tuple[int, str, str]], kinds: tuple[str, ...], headl
 def find_date(lines: list[str], upto: int) -> tuple[int, str] | None:
     """(line index, ISO date) of the first absolute date on a short line above `upto`; relative dates give none."""
     for i in range(min(upto, len(lines))):
-        if n_words(lines[i]) <= 16 and not is_prose(lines[i]) and not is_ambiguous(lines[i]):
+        if n_words(lines[i]) <= 20 and not is_prose(lines[i]) and not is_ambiguous(lines[i]):
             iso = parse_date(lines[i])
             if iso:
                 return i, iso

@@ -172,6 +172,10 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     head = find_headline(lines, start, flagged, story)
     if head is None:  # a short headline can sit in a run of short lines that looks like a menu
         head = find_headline(lines, start, flagged - {i for i, h in enumerate(hard) if h == "menu or link list"}, story)
+    if head is None and second > start:  # a prose line (a note, a kicker) above the headline opened the "story"
+        head = find_headline(lines, second, flagged, story)
+        if head is not None:
+            start = next(a for a in anchors if a > head)
     by = by or pick_byline(cands, ("bare", "role"), head)
     when = find_date(lines, upto)
     meta = {head: "headline"} if head is not None else {}
@@ -180,6 +184,7 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     if when:
         meta.setdefault(when[0], "date line")
 
+    bio = _bio_pattern(by[1]) if by else None
     decisions: list[tuple[str, bool, str]] = []
     for i, line in enumerate(lines):
         if i in meta:
@@ -192,6 +197,8 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
             keep, why = True, "an instruction inside the story (advice, not the site's)"
         elif hard[i]:
             keep, why = False, hard[i]
+        elif bio and bio.match(line) and i >= end - 2:
+            keep, why = False, "about the author (the byline's name)"
         elif soft[i] and (not is_prose(line) or site_to_reader(line)):
             # a sentence inside the story stays even if it says "you", unless the site speaks as "we" too
             keep, why = False, soft[i]
@@ -203,6 +210,16 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     body = "\n\n".join(line for line, keep, _ in decisions if keep)
     return Cleaned(title=title, body=body, source=source, byline=by[1] if by else None,
                    published=when[1] if when else None, decisions=decisions)
+
+
+def _bio_pattern(byline: str) -> re.Pattern[str] | None:
+    """A line about the author at the end of the story: the byline's name (or surname), then 'is', 'covers' …"""
+    names = [n.strip() for n in re.split(r"\s+(?:and|&)\s+", byline) if len(n.split()) >= 2]
+    forms = {f for n in names for f in (n, n.split()[-1])}
+    if not forms:
+        return None
+    alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"^({alt}) (is|was|covers|writes|reports|has been)\b", re.I)
 
 
 def _fallback_title(lines: list[str], excluded: set[int]) -> str:

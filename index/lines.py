@@ -37,7 +37,8 @@ _LEGAL = re.compile(
 # Credits for the reporting, and notes about the article itself (not part of the story).
 _CREDIT = re.compile(
     r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report|content|page|post|piece|interview|conversation|transcript) (is|was|has been|appears|appeared)\b|"
-    r"a version of this (article|story)|.{0,80}\bcontributed to this (report|story|article)\b)", re.I)
+    r"a version of this (article|story)|this is an? (developing|breaking|live|updating) (news )?(story|report)|"
+    r"the (views|opinions) expressed|.{0,80}\bcontributed to this (report|story|article)\b)", re.I)
 # Imperatives that open a call to action.
 _IMPERATIVE = re.compile(
     r"^(sign ?(up|in|out)|log ?(in|out)|subscribe|download|follow|share|click|tap|read|"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.lines import SITE_WORD, addresses_reader, hard_reason, is_prose, menu_runs, n_words, site_to_reader, soft_reason
+from index.lines import SITE_WORD, addresses_reader, hard_reason, is_prose, is_sentence, menu_runs, n_words, site_to_reader, soft_reason
 from index.meta import byline_lines, find_date, find_headline, pick_byline
 from index.outlets import find_outlet
 
@@ -56,7 +56,8 @@ _BY_START = re.compile(r"^(by|words by|written by|posted by):?\s", re.I)
 TEMPLATE = "template text (repeated on 3+ pages of this run)"
 _BYLINE_OK = ("menu or link list", "date line", TEMPLATE)
 CLUSTER_GAP = 3  # lines of chrome (ads, captions, buttons) that may sit between two story paragraphs
-JOIN_GAP = 8  # a further block of 2+ paragraphs this close still belongs to the story
+JOIN_GAP = 8  # a block of paragraphs this close above the main one still belongs to the story
+CHROME_BLOCK = 5  # more chrome lines than this after a paragraph, and the story has ended
 
 
 def _evidence(lines: list[str], source: str | None, template: frozenset[str]) -> tuple[list, list, list[bool]]:
@@ -68,7 +69,7 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
         if not why and i in menu:
             why = "menu or link list"
         if not why and i + 1 < len(lines) and len(line) >= 8 and lines[i + 1].startswith(line) \
-                and lines[i + 1] != line:
+                and lines[i + 1] != line and not is_sentence(line):
             why = "caption repeated with its credit"
         if not why and line in template and not is_prose(line):
             why = TEMPLATE
@@ -116,16 +117,25 @@ def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> 
     return first, last
 
 
-def _story_span(lines: list[str], anchors: list[int], flagged: list[bool]) -> tuple[int, int] | None:
-    """First and last line of the story: the cluster of anchors with most prose, joined to close neighbours."""
+def _story_span(lines: list[str], anchors: list[int], hard: list, soft: list) -> tuple[int, int] | None:
+    """First and last line of the story: the cluster of anchors with most prose, joined to its neighbours.
+
+    Forward the story runs on until a footer label (related links, comments …) or a block of chrome
+    (6+ ad, call-to-action, legal or caption lines); lists and short lines between paragraphs do not
+    end it. Backward it joins only what is close (the header holds prose-like appeals and teasers).
+    """
     if not anchors:
         return None
+    flagged = [bool(h or s) for h, s in zip(hard, soft)]
 
     def label_between(a: int, b: int) -> bool:
         return any(is_footer_label(lines[k]) for k in range(a + 1, b))
 
     def gap(a: int, b: int) -> float:  # lines between two anchors; unflagged lines (lists, subheads) count half
         return sum(1 if flagged[k] else 0.5 for k in range(a + 1, b))
+
+    def chrome_between(a: int, b: int) -> int:  # flagged lines other than menus, which lists inside stories resemble
+        return sum(1 for k in range(a + 1, b) if flagged[k] and hard[k] != "menu or link list")
 
     clusters: list[list[int]] = [[anchors[0]]]
     for a in anchors[1:]:
@@ -135,16 +145,12 @@ def _story_span(lines: list[str], anchors: list[int], flagged: list[bool]) -> tu
         else:
             clusters.append([a])
     words = [sum(n_words(lines[i]) for i in c) for c in clusters]
-    best = max(range(len(clusters)), key=lambda c: words[c])
-    lo = hi = best
-
-    def joins(a: int, b: int) -> bool:  # clusters a < b
-        other = b if b != best else a
-        return gap(clusters[a][-1], clusters[b][0]) <= JOIN_GAP and not label_between(clusters[a][-1], clusters[b][0]) and len(clusters[other]) >= 2
-
-    while lo > 0 and joins(lo - 1, lo):
+    lo = hi = max(range(len(clusters)), key=lambda c: words[c])
+    while lo > 0 and gap(clusters[lo - 1][-1], clusters[lo][0]) <= JOIN_GAP \
+            and not label_between(clusters[lo - 1][-1], clusters[lo][0]):
         lo -= 1
-    while hi + 1 < len(clusters) and joins(hi, hi + 1):
+    while hi + 1 < len(clusters) and chrome_between(clusters[hi][-1], clusters[hi + 1][0]) <= CHROME_BLOCK \
+            and not label_between(clusters[hi][-1], clusters[hi + 1][0]):
         hi += 1
     return clusters[lo][0], clusters[hi][-1]
 
@@ -155,7 +161,7 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     source = find_outlet(lines[: max(12, len(lines) // 4)]) or find_outlet(lines)
     hard, soft, prose = _evidence(lines, source, template)
     anchors = [i for i, p in enumerate(prose) if p]
-    span = _story_span(lines, anchors, [bool(h or s) for h, s in zip(hard, soft)])
+    span = _story_span(lines, anchors, hard, soft)
     if span:
         span = _extend(lines, *span, hard, soft)
     start, end = span if span else (len(lines), len(lines) - 1)

@@ -25,7 +25,8 @@ _CAPTION = re.compile(
     r"(\b(Photograph|Photo|Photos|Image|Picture|Credit|Illustration|Video|Graphic)s?:|\bImage (source|caption)\b|"
     r"^(Photographs?|Photos?|Illustrations?|Images?|Video|Graphics?) by\b|\(Copyright|©)", re.I)
 # An agency photo credit closing a line ("… Anadolu Agency/Getty Images"): a story may name the agency elsewhere.
-_CREDIT_TAIL = re.compile(r"(Getty Images|AP Photo[^.]{0,40}|/AFP|/Reuters|/AP)\)?$")
+_CREDIT_TAIL = re.compile(r"(Getty Images|AP Photo[^.]{0,40}|/AFP|/Reuters|/AP|"
+                          r"(?<=[.!?] )[A-Z][\w’'-]+ [A-Z][\w’'-]+ for (The )?[A-Z][\w’'-]+( [A-Z][\w’'-]+)?)\)?$")
 # Legal and house lines.
 _LEGAL_STRONG = re.compile(
     r"\b(all rights reserved|may not be (?:published|reproduced|redistributed)|not responsible for the content|"
@@ -51,9 +52,12 @@ _SECOND = re.compile(r"\b(you|your|you're|yours)\b", re.I)
 _FIRST_PLURAL = re.compile(r"\b(we|our|us|we're|we’re)\b", re.I)
 # What a site sells or asks of its reader: with "you"/"we" and no reporting, a line is about the site.
 _SERVICE = re.compile(
-    r"\b(newsletters?|inbox|subscri\w*|sign(ed|ing)? ?up|log(ged)? ?in|apps?|account|cookies?|browser|javascript|"
-    r"e-?mail|notifications?|support (us|our|local|independent)|donat\w*|members?(hip)?|free trial|ad-free|"
-    r"journalism|reporting|newsroom|feed|reading list|offline|delivered|experience|publishers?|settings)\b", re.I)
+    r"\b(newsletters?|inbox|subscri\w*|sign(ed|ing)? ?up|log(ged)? ?in|(the|our) app|app store|account|cookies?|"
+    r"browser|javascript|email address|your email|e-?mail us|notifications?|support (us|our|local|independent)|"
+    r"your support|donat\w*|membership|members only|become a member|free trial|ad-free|journalism|"
+    r"our (live |latest )?(coverage|reporting|newsroom|reporters|journalists|site|website)|newsroom|your feed|"
+    r"reading list|(read|them) offline|delivered to your|(best|online|browsing|reading) experience|"
+    r"(cookie|privacy|notification) settings|paywalls?)\b", re.I)
 # Section labels: short lines that head a list of links, comments or topics.
 _LABEL = re.compile(
     r"^(related( \w+)?|more (on|from|about|stories|news|in)\b.*|read (next|more|also)|also read|most (read|viewed|popular|shared)|"
@@ -70,8 +74,8 @@ _INLINE_LINK = re.compile(r"^(related|read more|read also|also read|see also|mor
 _CRUMB = re.compile(r"\s[›»>/|]\s")
 # Words that make an instruction the site's own (as against advice inside a story).
 SITE_WORD = re.compile(
-    r"\b(we|our|us|newsletters?|inbox|e-?mail|alerts?|notifications?|podcasts?|membership|subscri\w+|"
-    r"account|journalism|newsroom|app|articles?|stories|titles)\b", re.I)
+    r"\b(we|our|us|newsletters?|inbox|email address|alerts?|notifications?|podcasts?|membership|subscri\w+|"
+    r"account|journalism|newsroom)\b", re.I)
 _TIME_ONLY = re.compile(r"^\d{1,2}[.:]\d{2}\s*([ap]\.?m\.?)?(\s*[A-Z]{2,4})?$", re.I)
 
 
@@ -100,11 +104,24 @@ def is_date_line(line: str) -> bool:
     return n_words(line) <= 20 and not is_prose(line) and (bool(parse_date(line)) or is_relative(line))
 
 
+def _is_caption(line: str) -> bool:
+    """A caption or credit line: a label ('Photograph:', 'Image source') at its start, or a credit closing it.
+
+    A long paragraph with a caption pasted into its middle stays: the story around it counts more.
+    """
+    found = list(_CAPTION.finditer(line))
+    if found:
+        m = found[-1]
+        tail = line[m.end():]
+        return m.start() == 0 or not is_prose(line) or (n_words(tail) <= 8 and not _TERMINAL.search(tail.rstrip(")")))
+    return bool(_CREDIT_TAIL.search(line)) and not is_sentence(line)
+
+
 def hard_reason(line: str) -> str | None:
     """Evidence that drops a line wherever it is: ad slots, captions, credits, legal text, labels."""
     if _AD.fullmatch(line):
         return "advertisement marker"
-    if _CAPTION.search(line) or (_CREDIT_TAIL.search(line) and not is_sentence(line)):
+    if _is_caption(line):
         return "caption or credit"
     if _CREDIT.search(line.lstrip("([")):
         return "credit or note about the article"
@@ -133,8 +150,6 @@ def soft_reason(line: str, source: str | None) -> str | None:
         return None
     if _SECOND.search(line) and _SERVICE.search(line):
         return "addresses the reader about the site"
-    if _SECOND.search(line) and _FIRST_PLURAL.search(line):
-        return "the publication speaking to the reader"
     if _FIRST_PLURAL.search(line) and (_SERVICE.search(line) or (source and source.lower() in line.lower())):
         return "the publication speaking about itself"
     return None

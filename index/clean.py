@@ -146,8 +146,15 @@ def _story_span(lines: list[str], anchors: list[int], hard: list, soft: list) ->
             clusters.append([a])
     words = [sum(n_words(lines[i]) for i in c) for c in clusters]
     lo = hi = max(range(len(clusters)), key=lambda c: words[c])
-    while lo > 0 and gap(clusters[lo - 1][-1], clusters[lo][0]) <= JOIN_GAP \
-            and not label_between(clusters[lo - 1][-1], clusters[lo][0]):
+    def joins_above(c: int) -> bool:  # cluster c joins the story that starts at cluster c + 1
+        a, b = clusters[c][-1], clusters[c + 1][0]
+        if gap(a, b) <= JOIN_GAP and not label_between(a, b):
+            return True
+        # An intro of several paragraphs before a box of links (a newsletter's opening) is still the story;
+        # header teasers are single sentences.
+        return len(clusters[c]) >= 2 and words[c] >= 40 and chrome_between(a, b) <= CHROME_BLOCK
+
+    while lo > 0 and joins_above(lo - 1):
         lo -= 1
     while hi + 1 < len(clusters) and chrome_between(clusters[hi][-1], clusters[hi + 1][0]) <= CHROME_BLOCK \
             and not label_between(clusters[hi][-1], clusters[hi + 1][0]):

@@ -76,6 +76,9 @@ _CRUMB = re.compile(r"\s[›»>/|]\s")
 SITE_WORD = re.compile(
     r"\b(we|our|us|newsletters?|inbox|email address|alerts?|notifications?|podcasts?|membership|subscri\w+|"
     r"account|journalism|newsroom)\b", re.I)
+# "Updated at 02.36 GMT", "Published 25 January": a time stamp without a full date.
+_STAMP = re.compile(r"^(updated|published|posted|last (updated|modified))( on| at)?\s+(\w+,? ){0,3}\d{1,2}([.:]\d{2})?"
+                    r"\s*([ap]\.?m\.?)?\s*([A-Z]{2,4}|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)?$", re.I)
 _TIME_ONLY = re.compile(r"^\d{1,2}[.:]\d{2}\s*([ap]\.?m\.?)?(\s*[A-Z]{2,4})?$", re.I)
 
 
@@ -101,7 +104,8 @@ def is_time(line: str) -> bool:
 
 def is_date_line(line: str) -> bool:
     """A short line that carries a date or a relative time and is not a sentence."""
-    return n_words(line) <= 20 and not is_prose(line) and (bool(parse_date(line)) or is_relative(line))
+    return n_words(line) <= 20 and not is_prose(line) and (
+        bool(parse_date(line)) or is_relative(line) or bool(_STAMP.match(line)))
 
 
 def _is_caption(line: str) -> bool:

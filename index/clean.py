@@ -69,7 +69,7 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
         if not why and i in menu:
             why = "menu or link list"
         if not why and i + 1 < len(lines) and len(line) >= 8 and lines[i + 1].startswith(line) \
-                and lines[i + 1] != line and not is_sentence(line):
+                and lines[i + 1] != line and not is_sentence(line) and hard_reason(lines[i + 1]) == "caption or credit":
             why = "caption repeated with its credit"
         if not why and line in template and not is_prose(line):
             why = TEMPLATE

@@ -52,6 +52,7 @@ _BIO = re.compile(
     r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_QUESTION_TITLE = re.compile(r"[?!][\"'”’]?$")
 _BY_START = re.compile(r"^(by|words by|written by|posted by):?\s", re.I)
 TEMPLATE = "template text (repeated on 3+ pages of this run)"
 _BYLINE_OK = ("menu or link list", "date line", TEMPLATE)
@@ -189,6 +190,9 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
         head = find_headline(lines, second, flagged, story)
         if head is not None:
             start = next(a for a in anchors if a > head)
+    if head is None and second > start and _QUESTION_TITLE.search(lines[start]) and n_words(lines[start]) <= 25 \
+            and all(k in flagged for k in range(start)):
+        head, start = start, second  # the page opens with a question or exclamation as its headline
     by = by or pick_byline(cands, ("bare", "role"), head)
     when = find_date(lines, upto)
     meta = {head: "headline"} if head is not None else {}

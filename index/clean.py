@@ -11,7 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.lines import SITE_WORD, addresses_reader, hard_reason, is_prose, is_sentence, menu_runs, n_words, site_to_reader, soft_reason
+from index.lines import (SITE_WORD, addresses_reader, hard_reason, is_prose, is_sentence, menu_runs, n_words,
+                         site_to_reader, soft_reason)
 from index.meta import byline_lines, find_date, find_headline, pick_byline
 from index.outlets import find_outlet
 
@@ -40,8 +41,8 @@ def normalise(text: str) -> str:
 
 
 # Labels that head the lists after a story (related links, comments, topics): a story does not continue
-# past one, whereas an ad slot or a "Share" button inside the story does not end it.
-# The whole line is the label (5 words at most): "Related: <headline>" set inside a story does not end it.
+# past one, whereas an ad slot or a "Share" button inside it does not end it. The whole line is the label
+# (5 words at most): "Related: <headline>" set inside a story does not end it.
 _FOOTER_LABEL = re.compile(
     r"(related( \w+)?|more (on|from|about|stories|in)( [\w ]+)?|read (next|more|also)|also read|"
     r"most (read|viewed|popular|shared)|top (stories|headlines)|trending( now)?|recommended( for you)?|"
@@ -147,6 +148,7 @@ def _story_span(lines: list[str], anchors: list[int], hard: list, soft: list) ->
             clusters.append([a])
     words = [sum(n_words(lines[i]) for i in c) for c in clusters]
     lo = hi = max(range(len(clusters)), key=lambda c: words[c])
+
     def joins_above(c: int) -> bool:  # cluster c joins the story that starts at cluster c + 1
         a, b = clusters[c][-1], clusters[c + 1][0]
         if gap(a, b) <= JOIN_GAP and not label_between(a, b):
@@ -163,16 +165,20 @@ def _story_span(lines: list[str], anchors: list[int], hard: list, soft: list) ->
     return clusters[lo][0], clusters[hi][-1]
 
 
-def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
-    """Split a scraped page into headline, source, byline, date and the story paragraphs."""
-    lines = [line for line in normalise(raw).split("\n") if line]
-    source = find_outlet(lines[: max(12, len(lines) // 4)]) or find_outlet(lines)
-    hard, soft, prose = _evidence(lines, source, template)
-    anchors = [i for i, p in enumerate(prose) if p]
-    span = _story_span(lines, anchors, hard, soft)
-    if span:
-        span = _extend(lines, *span, hard, soft)
-    start, end = span if span else (len(lines), len(lines) - 1)
+@dataclass
+class _Page:
+    """The evidence about one page's lines, shared by the steps of `clean_page`."""
+
+    lines: list[str]
+    hard: list[str | None]
+    soft: list[str | None]
+    prose: list[bool]
+    anchors: list[int]
+
+
+def _metadata(pg: _Page, start: int, end: int) -> tuple[int, int | None, tuple | None, tuple | None]:
+    """(story start, headline index, (index, byline), (index, date)), read around the start of the story."""
+    lines, hard, anchors = pg.lines, pg.hard, pg.anchors
     # Metadata sits above the story or among its first lines (dek, byline and date before the lead).
     second = next((a for a in anchors if a > start), start)
     upto = max(second, start)
@@ -181,7 +187,7 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
     cands = byline_lines(lines, upto, {i for i, h in enumerate(hard) if h and h not in _BYLINE_OK})
     by = pick_byline(cands, ("by", "name"))
     named = {i for i, _, kind in cands if kind in ("by", "role")} | {i for i in range(upto) if _BY_START.match(lines[i])}
-    flagged = excluded | named | {i for i, s in enumerate(soft) if s} | ({by[0]} if by else set())
+    flagged = excluded | named | {i for i, s in enumerate(pg.soft) if s} | ({by[0]} if by else set())
     story = " ".join(lines[a] for a in anchors if start <= a <= end)
     head = find_headline(lines, start, flagged, story)
     if head is None:  # a short headline can sit in a run of short lines that looks like a menu
@@ -194,35 +200,55 @@ def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
             and all(k in flagged for k in range(start)):
         head, start = start, second  # the page opens with a question or exclamation as its headline
     by = by or pick_byline(cands, ("bare", "role"), head)
-    when = find_date(lines, upto)
+    return start, head, by, find_date(lines, upto)
+
+
+def _decide(pg: _Page, start: int, end: int, meta: dict[int, str], byline: str | None) -> list[tuple[str, bool, str]]:
+    """Keep or drop each line, with the reason: metadata and lines outside the story go, chrome inside goes."""
+    bio = _bio_pattern(byline) if byline else None
+    out: list[tuple[str, bool, str]] = []
+    for i, line in enumerate(pg.lines):
+        hard, soft = pg.hard[i], pg.soft[i]
+        if i in meta:
+            keep, why = False, meta[i]
+        elif i < start:
+            keep, why = False, f"above the story: {hard or soft or 'header'}"
+        elif i > end:
+            keep, why = False, f"after the story: {hard or soft or 'footer'}"
+        elif hard == "call to action" and is_prose(line) and not SITE_WORD.search(line):
+            keep, why = True, "an instruction inside the story (advice, not the site's)"
+        elif hard:
+            keep, why = False, hard
+        elif bio and bio.match(line) and i >= end - 2:
+            keep, why = False, "about the author (the byline's name)"
+        elif soft and (not is_prose(line) or site_to_reader(line)):
+            # a sentence inside the story stays even if it says "you", unless the site speaks as "we" too
+            keep, why = False, soft
+        else:
+            keep, why = True, "story" if pg.prose[i] else "inside the story"
+        out.append((line, keep, why))
+    return out
+
+
+def clean_page(raw: str, template: frozenset[str] = frozenset()) -> Cleaned:
+    """Split a scraped page into headline, source, byline, date and the story paragraphs.
+
+    `template`: lines repeated across the pages of this run (index.template), taken as site text.
+    """
+    lines = [line for line in normalise(raw).split("\n") if line]
+    source = find_outlet(lines[: max(12, len(lines) // 4)]) or find_outlet(lines)
+    hard, soft, prose = _evidence(lines, source, template)
+    pg = _Page(lines, hard, soft, prose, [i for i, p in enumerate(prose) if p])
+    span = _story_span(lines, pg.anchors, hard, soft)
+    start, end = _extend(lines, *span, hard, soft) if span else (len(lines), len(lines) - 1)
+    start, head, by, when = _metadata(pg, start, end)
     meta = {head: "headline"} if head is not None else {}
     if by:
         meta.setdefault(by[0], "byline")
     if when:
         meta.setdefault(when[0], "date line")
-
-    bio = _bio_pattern(by[1]) if by else None
-    decisions: list[tuple[str, bool, str]] = []
-    for i, line in enumerate(lines):
-        if i in meta:
-            keep, why = False, meta[i]
-        elif i < start:
-            keep, why = False, f"above the story: {hard[i] or soft[i] or 'header'}"
-        elif i > end:
-            keep, why = False, f"after the story: {hard[i] or soft[i] or 'footer'}"
-        elif hard[i] == "call to action" and is_prose(line) and not SITE_WORD.search(line):
-            keep, why = True, "an instruction inside the story (advice, not the site's)"
-        elif hard[i]:
-            keep, why = False, hard[i]
-        elif bio and bio.match(line) and i >= end - 2:
-            keep, why = False, "about the author (the byline's name)"
-        elif soft[i] and (not is_prose(line) or site_to_reader(line)):
-            # a sentence inside the story stays even if it says "you", unless the site speaks as "we" too
-            keep, why = False, soft[i]
-        else:
-            keep, why = True, "story" if prose[i] else "inside the story"
-        decisions.append((line, keep, why))
-
+    decisions = _decide(pg, start, end, meta, by[1] if by else None)
+    excluded = {i for i, h in enumerate(hard) if h and h != "date line"}
     title = lines[head] if head is not None else _fallback_title(lines, excluded)
     body = "\n\n".join(line for line, keep, _ in decisions if keep)
     return Cleaned(title=title, body=body, source=source, byline=by[1] if by else None,

@@ -37,7 +37,9 @@ _LEGAL = re.compile(
     r"powered by|required fields|will not be published|site index|site information|reprints?)\b", re.I)
 # Credits for the reporting, and notes about the article itself (not part of the story).
 _CREDIT = re.compile(
-    r"^((additional )?(reporting|writing|editing|research) by\b|this (article|story|report|content|page|post|piece|interview|conversation|transcript) (is|was|has been|appears|appeared)\b|"
+    r"^((additional )?(reporting|writing|editing|research) by\b|"
+    r"this (article|story|report|content|page|post|piece|interview|conversation|transcript) "
+    r"(is|was|has been|appears|appeared)\b|"
     r"a version of this (article|story)|this is an? (developing|breaking|live|updating) (news )?(story|report)|"
     r"the (views|opinions) expressed|.{0,80}\bcontributed to this (report|story|article)\b)", re.I)
 # Imperatives that open a call to action.

@@ -97,8 +97,8 @@ def is_footer_label(line: str) -> bool:
 
 
 def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> tuple[int, int]:
-    """Widen the story over sentences right next to it, past ad slots only: short ones ('The dog was unhurt.')
-    and paragraphs repeated in other files of the run (versions of one story share paragraphs)."""
+    """Widen the story over sentences next to it: short ones ('The dog was unhurt.', also past up to two chrome
+    lines after it) and paragraphs repeated in other files of the run (versions of one story share them)."""
     def short_sentence(k: int) -> bool:
         x = lines[k]
         if hard[k] or (soft[k] and soft[k] != TEMPLATE) or is_footer_label(x):
@@ -108,10 +108,14 @@ def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> 
         return (n_words(x) >= 3 and bool(_TERMINAL.search(x)) and not addresses_reader(x)
                 and (x[0].isupper() or x[0] in "“\"‘'"))
 
-    k = last + 1
-    while k < len(lines) and (short_sentence(k) or hard[k] == "advertisement marker"):
+    k, skipped = last + 1, 0
+    while k < len(lines) and skipped <= 2 and not is_footer_label(lines[k]):
         if short_sentence(k):
-            last = k
+            last, skipped = k, 0
+        elif hard[k] and hard[k] != TEMPLATE:
+            skipped += 1  # a sentence survives next to an ad slot, a button or a stray menu line
+        else:
+            break
         k += 1
     k = first - 1
     while k >= 0 and short_sentence(k):

@@ -182,7 +182,8 @@ def headline_shaped(line: str) -> bool:
 
 def menu_runs(lines: list[str], min_run: int = 3) -> set[int]:
     """Indices in runs of 3+ consecutive short, unpunctuated lines: navigation menus and link lists."""
-    short = [n_words(x) <= 4 and not _TERMINAL.search(x) for x in lines]
+    # A lead-in to a list ("The roads affected are:") is no menu item.
+    short = [n_words(x) <= 4 and not _TERMINAL.search(x) and not (x.endswith(":") and n_words(x) >= 3) for x in lines]
     out: set[int] = set()
     i = 0
     while i < len(lines):

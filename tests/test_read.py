@@ -203,3 +203,22 @@ def test_json_records_and_bad_lines(tmp_path):
     assert any("b.jsonl:2" in s and "invalid JSON" in s for s in skipped)
     assert any("c.txt" in s and "empty" in s for s in skipped)
     assert any("d.pdf" in s and "unsupported" in s for s in skipped)
+
+
+INSERTS = ["ADVERTISEMENT", "Share this article", "Photo: City Council handout",
+           "Related: Another headline about something else", "Sign up for our daily briefing email"]
+
+
+@pytest.mark.parametrize("half, path, text, spec", ALL_PAGES, ids=IDS)
+def test_chrome_between_paragraphs_never_costs_a_sentence(half, path, text, spec):
+    """Ad slots, buttons, captions, inline links and sign-up prompts set between the story's paragraphs."""
+    lines, out, n = [x for x in text.split("\n") if x.strip()], [], 0
+    story_lines = [i for i, x in enumerate(lines) if any(_norm(s) in _norm(x) for s in spec["story"])]
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i in story_lines[:-1]:
+            out.append(INSERTS[n % len(INSERTS)])
+            n += 1
+    body = _norm(clean_page("\n".join(out)).body)
+    assert [s for s in spec["story"] if _norm(s) not in body] == []
+    assert all(x not in body for x in INSERTS)

@@ -47,8 +47,10 @@ _FOOTER_LABEL = re.compile(
     r"(related( \w+)?|more (on|from|about|stories|in)( [\w ]+)?|read (next|more|also)|also read|"
     r"most (read|viewed|popular|shared)|top (stories|headlines)|trending( now)?|recommended( for you)?|"
     r"you (may|might) (also )?like|explore more[\w ]*|tags?:?|categories:?|(\d+ )?comments?( \(\d+\))?|"
+
     r"discussion about this post|ready for more\??|editor'?s picks|leave a (reply|comment)|up next|"
     r"about [\w .&,'’-]+|#{3}|-+ ?30 ?-+|-* ?ends? ?-*)", re.I)
+_COMMENTS_CLOSED = re.compile(r"comments are (closed|disabled|off)\.?", re.I)
 _BIO = re.compile(
     r"^([A-Z][\w'’-]+ ){0,3}[A-Z][\w'’-]+ (is an? [\w ,-]{0,40}(writer|reporter|correspondent|editor|journalist|"
     r"columnist|producer|contributor)|covers|writes about|reports on)\b")
@@ -93,7 +95,8 @@ def _evidence(lines: list[str], source: str | None, template: frozenset[str]) ->
 
 def is_footer_label(line: str) -> bool:
     """A label that heads what follows a story (related links, comments, topics, an 'About us' box, '###')."""
-    return n_words(line) <= 5 and not line.endswith(".") and bool(_FOOTER_LABEL.fullmatch(line.strip(" :›»>")))
+    return n_words(line) <= 5 and (not line.endswith(".") and bool(_FOOTER_LABEL.fullmatch(line.strip(" :›»>")))
+                                   or bool(_COMMENTS_CLOSED.fullmatch(line)))
 
 
 def _extend(lines: list[str], first: int, last: int, hard: list, soft: list) -> tuple[int, int]:

@@ -56,12 +56,6 @@ def person(text: str) -> str | None:
     return " ".join(out)
 
 
-def _bare_name(line: str) -> str | None:
-    """A line that is nothing but a name ('Maria Lopez')."""
-    name = person(line)
-    return name if name and name == line.strip() and n_words(line) <= 4 else None
-
-
 _TITLE_BAR = re.compile(r"^\s*(\||-|–|—|::|·)\s*\S")
 
 

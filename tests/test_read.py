@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.cleaning import PAGES, load_half, score_half
+from benchmarks.cleaning import load_half, score_half
 from index.clean import clean_page
 from index.dates import parse_date
 from index.explain import explain_file

@@ -128,15 +128,15 @@ NOTES = """
 
 The rules were written on dev. The held-back half was scored as it grew, and these first scores are the
 honest held-back figures (later rule changes saw them):
-- first 13 held pages, first run (2026-12-01 14:39 UTC): sentences 57/57, chrome 196/198, headline 8/13,
+- first 13 held pages, first run (2026-12-01, about 14:41 UTC): sentences 57/57, chrome 196/198, headline 8/13,
   absolute date 12/12, byline 8/13. After fixes made on dev pages only: headline 12/13, byline 11/13.
   The 4 remaining misses then led to general rules (bylines read before headlines, a name with a job title
   or place is a byline, an imperative with "our" is a call to action, the site's own voice inside a story).
-- 8 more held pages, written after those fixes and scored once, blind (14:47 UTC): sentences 33/33,
+- 8 more held pages, written after those fixes and scored once, blind (about 14:47 UTC): sentences 33/33,
   chrome 73/77, headline 8/8, date 8/8, byline 8/8. The 4 chrome misses then led to general rules
   ("This is a developing story", "The views expressed", an author bio named by the byline, a headline below
   a prose note).
-- 6 more held pages, written after all the rules above and scored once, blind (15:05 UTC): sentences
+- 6 more held pages, written after all the rules above and scored once, blind (about 15:05 UTC): sentences
   21/21, chrome 56/57, headline 6/6, date 6/6, byline 6/6. The one miss ("Comments are closed.") then
   became a footer label.
 """
@@ -183,7 +183,8 @@ def main() -> int:
     print("\n".join(misses) or "(no misses)")
     RESULTS.mkdir(exist_ok=True)
     md = (f"# Cleaning benchmark\n\nDate: {when}\n\nCommand: `{command}`\n\n"
-          "Fixtures: tests/fixtures/pages/{dev,held} (rules were written on dev; held is only evaluated).\n\n"
+          "Fixtures: tests/fixtures/pages/{dev,held}: rules were written on dev; how the held-back half was "
+          "used is told in the last section.\n\n"
           f"{table}\n\n## Misses (this cleaner)\n\n" + ("\n".join(misses) or "(none)") + "\n\n"
           "## MultiHop-RAG bodies read as pages\n\nHeadline line, blank line, body; share of the body's prose lines "
           f"(8+ words, a sentence) kept, and headline read as the corpus title.\n\n{mh_table}\n" + NOTES)

@@ -18,10 +18,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--prune", action="store_true",
                    help="also remove indexed articles whose files are gone (or no longer hold them)")
+    p.add_argument("--explain", metavar="FILE",
+                   help="print each line of FILE with keep/drop and the reason (PATHs: the files it is indexed with, "
+                        "for template text); indexes nothing")
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    """Index the paths; exit 2 when every file was skipped."""
+    """Index the paths (or explain how one file is cleaned); exit 2 when every file was skipped."""
+    if args.explain:  # show the cleaner's keep/drop decision per line; indexes nothing
+        from index.explain import explain_paths
+
+        return explain_paths(args.explain, args.paths)
     from index.pipeline import index_paths
 
     report = index_paths(args.paths or [config.articles_dir], config, progress=not args.quiet, prune=args.prune)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from index.chunk import chunk_article
 from index.read import Fields, Skipped, iter_files, parse_fields, read_file
+from index.template import template_of_files
 from rag.core.config import Config
 from rag.core.errors import RagError
 from rag.core.records import Article, Chunk
@@ -57,11 +58,14 @@ def read_articles(paths: Iterable[str | Path], report: IndexReport, fields: Fiel
     """Every article under `paths` and the files read; bad inputs go to `report.skipped`, duplicates keep the first."""
     articles: dict[str, Article] = {}
     files: set[str] = set()
-    for item in iter_files(paths):
+    items = list(iter_files(paths))
+    # Lines repeated across the pages of this run are the sites' template text (menus, footers, appeals).
+    template = template_of_files([f for f in items if not isinstance(f, Skipped)], max_mb)
+    for item in items:
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        results = read_file(item, fields, max_mb)
+        results = read_file(item, fields, max_mb, template)
         for r in results:
             if isinstance(r, Skipped):
                 report.skipped.append(r)

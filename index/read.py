@@ -74,8 +74,12 @@ def parse_fields(spec: str | None) -> Fields:
     return out
 
 
-def read_file(path: Path, fields: Fields | None = None, max_mb: float = MAX_MB) -> list[Article | Skipped]:
-    """Every article in one file; a problem becomes a `Skipped` for that file or record."""
+def read_file(path: Path, fields: Fields | None = None, max_mb: float = MAX_MB,
+              template: frozenset[str] = frozenset()) -> list[Article | Skipped]:
+    """Every article in one file; a problem becomes a `Skipped` for that file or record.
+
+    `template`: lines repeated across the pages of this run (index.template), dropped as site text.
+    """
     path = Path(path).resolve()  # stored with the article, so `--prune` works from any folder
     try:
         size = path.stat().st_size  # checked before reading: a huge file never reaches memory
@@ -95,7 +99,7 @@ def read_file(path: Path, fields: Fields | None = None, max_mb: float = MAX_MB) 
             return _records(text, path, lines=suffix == ".jsonl", names=names)
         if suffix in (".html", ".htm"):
             return [_html(text, path)]
-        return [_page(text, path)]
+        return [_page(text, path, template)]
     except OSError as exc:
         return [Skipped(str(path), exc.strerror or str(exc))]
 
@@ -108,10 +112,10 @@ def _finish(path: Path, title: str, body: str, where: str | None = None, **meta:
     return Article(article_id=aid, title=title, body=body, path=str(path), **meta)
 
 
-def _page(text: str, path: Path) -> Article | Skipped:
+def _page(text: str, path: Path, template: frozenset[str] = frozenset()) -> Article | Skipped:
     if path.suffix.lower() in (".md", ".markdown"):
         text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)  # headings become plain lines
-    c = clean_page(text)
+    c = clean_page(text, template)
     return _finish(path, c.title, c.body, source=c.source, published=c.published, byline=c.byline)
 
 

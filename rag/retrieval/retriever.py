@@ -17,7 +17,7 @@ from rag.retrieval.features import Pool, features
 from rag.retrieval.hints import Hints, clauses, question_hints
 from rag.storage import bm25
 from rag.storage.bm25 import KeywordIndex
-from rag.storage.store import Store
+from rag.storage.store import Store, connection_lost
 
 
 def chroma_where(sources: list[str] | None, since: date | None, until: date | None) -> dict[str, Any] | None:
@@ -73,6 +73,7 @@ class Retriever:
         """The hybrid pool for `question` (each retriever's best `pool` chunks, with both scores for all),
         the question's hints, and the keyword index the pool's rows refer to."""
         w = self.weights
+        self.store.sync()  # another process may have added or removed articles since the last question
         kw = bm25.load(self.store)
         if not kw.meta:
             return None
@@ -92,10 +93,8 @@ class Retriever:
                                           where=chroma_where(sources, since, until), include=["distances"])
         dense = {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
         missing = [kw.meta[i]["chunk_id"] for i in top_bm if kw.meta[i]["chunk_id"] not in dense]
-        if missing:  # keyword-only candidates: fetch their vectors so every candidate has both scores
-            got = self.store.collection.get(ids=missing, include=["embeddings"])
-            for cid, vec in zip(got["ids"], got["embeddings"]):
-                dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
+        for cid, vec in self._vectors(missing):  # keyword-only candidates: both scores for every candidate
+            dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
 
         pairs = [(kw.row_of[cid], cos) for cid, cos in dense.items() if cid in kw.row_of]
         if not pairs:
@@ -110,18 +109,45 @@ class Retriever:
         # (Not computed when it would not count: the ranker orders by its own features.)
         sentence = (fuse_keyword(*keyword_parts(kw, question, allowed, kw.sentence_scores), w.clause)[rows]
                     if w.sentence and self.model is None else np.zeros(len(rows)))
-        bodies: dict[str, str] = {}  # many candidates share an article: read each body once
+        bodies: dict[str, str | None] = {}  # many candidates share an article: read each body once
         for r in rows:
             a = kw.meta[r]["article_id"]
             if a not in bodies:
-                bodies[a] = self.store.body(a) or ""
-        texts = [bodies[kw.meta[r]["article_id"]][kw.meta[r]["start"] : kw.meta[r]["end"]] for r in rows]
+                bodies[a] = self.store.body(a)
+        # An article removed by another process since the keyword index was loaded has no body: skip its chunks.
+        keep = np.array([bodies[kw.meta[r]["article_id"]] is not None for r in rows], dtype=bool)
+        if not keep.all():
+            rows, cos, src, day, fused, sentence = (x[keep] for x in (rows, cos, src, day, fused, sentence))
+            if not len(rows):
+                return None
+        texts = [(bodies[kw.meta[r]["article_id"]] or "")[kw.meta[r]["start"] : kw.meta[r]["end"]] for r in rows]
         q_terms = set(terms(question))
         return Pool(rows=rows, cos=cos, fused_keyword=bm[rows], keyword_question=whole[rows],
                     keyword_clauses=[p[rows] for p in parts] or [whole[rows]], fused=fused, sentence=sentence,
                     source_named=src, day_named=day, texts=texts, question_terms=q_terms,
                     clause_terms=[set(terms(c)) for c in clauses(question)] or [q_terms],
                     n_sources=len(hints.sources), n_days=len(hints.days)), hints, kw
+
+    def _vectors(self, ids: list[str]) -> list[tuple[str, Any]]:
+        """Stored vectors of these chunks; a chunk removed by another process meanwhile is skipped, not an error."""
+        if not ids:
+            return []
+        try:
+            got = self.store.collection.get(ids=ids, include=["embeddings"])
+            return list(zip(got["ids"], got["embeddings"]))
+        except Exception as exc:  # chromadb: "Error finding id" for an id deleted since; fetch the rest one by one
+            if connection_lost(exc):
+                raise
+            out = []
+            for cid in ids:
+                try:
+                    one = self.store.collection.get(ids=[cid], include=["embeddings"])
+                except Exception as one_exc:
+                    if connection_lost(one_exc):
+                        raise
+                    continue
+                out += list(zip(one["ids"], one["embeddings"]))
+            return out
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
                  since: date | None = None, until: date | None = None) -> list[Passage]:

@@ -71,6 +71,20 @@ class ChunkIndex(Protocol):
     def problems(self, n_chunks: int) -> list[str]: ...
 
 
+def _forget_shared_system(path: Path) -> None:
+    """Make the next PersistentClient for `path` open Chroma afresh instead of reusing this process's instance.
+
+    chromadb keeps one System per path per process and hands it to every new client; that instance caches the
+    segments it read. Clients and collections opened before keep their own (older) instance.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        for identifier in [i for i in SharedSystemClient._identifier_to_system if Path(i).resolve() == path.resolve()]:
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -87,6 +101,30 @@ class Store:
         self.home = Path(self.config.home)
         self._lock = threading.Lock()
         self.indexes: list[ChunkIndex] = list(indexes) if indexes is not None else [KeywordRows(self.home)]
+        self._opened_at: int | None = None  # the change counter when the embedded Chroma client was opened
+
+    # --- other processes' writes ---------------------------------------------------------------
+    # Every write and delete bumps a change counter in articles.sqlite. Embedded Chroma does not see another
+    # process's writes: a client opened before them cannot find the new chunks ("Error finding id"). So each
+    # question first checks the counter and, when another process changed the index, reopens Chroma.
+    def changes(self) -> int:
+        """How many writes this index has seen (any process); moves whenever articles are added or removed."""
+        return int(self.info("changes", 0) or 0)
+
+    def _bump_changes(self) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT INTO info VALUES ('changes', '1') ON CONFLICT(key) DO UPDATE "
+                             "SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
+
+    def sync(self) -> None:
+        """See writes made by other processes since Chroma was opened here (embedded mode; a server always does)."""
+        if self.config.chroma_url or self._opened_at is None or self.changes() == self._opened_at:
+            return
+        with self._lock:
+            for name in ("collection", "vector_store", "client"):
+                self.__dict__.pop(name, None)
+            self._opened_at = None
+        _forget_shared_system(self.home / "chroma")
 
     # --- Chroma -------------------------------------------------------------------------------
     @cached_property
@@ -106,6 +144,7 @@ class Store:
                     settings=settings,
                 )
             self.home.mkdir(parents=True, exist_ok=True)
+            self._opened_at = self.changes()
             return chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
         except Exception as exc:  # chromadb raises bare Exceptions/ValueErrors for connection problems
             if url:
@@ -233,6 +272,7 @@ class Store:
         self._delete_chunks(ids)
         if nodes:
             self.vector_store.add(nodes)
+        self._bump_changes()
         # The keyword index: the same chunks' terms, written after Chroma and before the commit below, so a
         # crash in between leaves the article PENDING and the next run redoes both.
         for index in self.indexes:
@@ -251,6 +291,7 @@ class Store:
         if not ids:
             return
         self._delete_chunks(ids)
+        self._bump_changes()
         for index in self.indexes:
             index.forget(ids)
         with self._lock, self._db:

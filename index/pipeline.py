@@ -110,25 +110,27 @@ def index_paths(
     precision = config.embed_precision
     report = IndexReport()
     articles, files_read = read_articles(paths, report, fields, config.max_file_mb)
-    known = store.content_hashes()
-    stored_paths = store.paths() if known else {}
-    todo: list[tuple[Article, str]] = []
-    moved: dict[str, str] = {}
-    for a in articles:
-        h = content_hash(a, config.chunk_tokens, precision)
-        if known.get(a.article_id) == h:
-            report.unchanged += 1
-            if a.path and stored_paths.get(a.article_id) != a.path:
-                moved[a.article_id] = a.path  # same article, new file: no re-embedding
-        else:
-            todo.append((a, h))
-    store.set_paths(moved)
-    if prune:
-        stale = stale_articles(store, {a.article_id for a in articles}, files_read)
-        store.delete_articles(stale)
-        report.removed = len(stale)
-    if todo:
-        _embed_and_store(todo, known, config, store, report, progress, batch_articles)
+    with store.writer():  # one indexer at a time per index: what is stored is read and written under the lock
+        store.sync()  # never write through a Chroma view older than another process's last write
+        known = store.content_hashes()
+        stored_paths = store.paths() if known else {}
+        todo: list[tuple[Article, str]] = []
+        moved: dict[str, str] = {}
+        for a in articles:
+            h = content_hash(a, config.chunk_tokens, precision)
+            if known.get(a.article_id) == h:
+                report.unchanged += 1
+                if a.path and stored_paths.get(a.article_id) != a.path:
+                    moved[a.article_id] = a.path  # same article, new file: no re-embedding
+            else:
+                todo.append((a, h))
+        store.set_paths(moved)
+        if prune:
+            stale = stale_articles(store, {a.article_id for a in articles}, files_read)
+            store.delete_articles(stale)
+            report.removed = len(stale)
+        if todo:
+            _embed_and_store(todo, known, config, store, report, progress, batch_articles)
     return report
 
 

@@ -68,3 +68,49 @@ def test_chat_sees_articles_another_process_adds_and_prunes(tmp_path):
             ui.kill()
             out, _ = ui.communicate()
     assert "Traceback" not in out, out[-3000:]
+
+
+def test_a_second_indexer_waits_for_the_first_and_says_who_holds_the_lock(tmp_path, empty_config):
+    from rag.storage.store import Store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    env = {**os.environ, "RAG_HOME": str(empty_config.home), "OMP_NUM_THREADS": "1"}
+    store = Store(empty_config)
+    with store.writer():
+        second = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs), "-q"], env=env, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waited = ""
+        deadline = time.time() + 120
+        while "waiting for another indexer" not in waited and time.time() < deadline and second.poll() is None:
+            waited += second.stderr.readline()
+        assert f"waiting for another indexer (pid {os.getpid()})" in waited
+        assert second.poll() is None  # still waiting while the lock is held
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0 and "indexed 1 new" in out, err
+    assert Store(empty_config).article_count() == 1
+
+
+@pytest.mark.slow
+def test_upload_and_cli_indexer_at_once_leave_a_consistent_index(tmp_path, empty_config):
+    from rag.api import Index
+    from rag.storage.store import Store
+    from ui.uploads import add_files
+
+    cli_docs = tmp_path / "cli"
+    shutil.copytree(ARTICLES, cli_docs)
+    upload = tmp_path / "harbour.txt"
+    upload.write_text(HARBOUR, encoding="utf-8")
+    env = {**os.environ, "RAG_HOME": str(empty_config.home), "OMP_NUM_THREADS": "1"}
+    cli = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(cli_docs), "-q"], env=env, cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = add_files([("harbour.txt", upload)], tmp_path / "uploads", Store(empty_config))
+    out, err = cli.communicate(timeout=600)
+    assert cli.returncode == 0, err
+    assert result.added == 1 and not result.skipped
+    store = Store(empty_config)
+    assert store.article_count() == 3 and store.check() == []
+    index = Index(empty_config, first_use=lambda i: None)
+    assert "Gabon" in index.answer("Who refused to sign the statement?").text
+    assert "Tuesday" in index.answer(QUESTION).text

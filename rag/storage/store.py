@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
@@ -71,6 +71,9 @@ class ChunkIndex(Protocol):
     def problems(self, n_chunks: int) -> list[str]: ...
 
 
+_SYSTEM_AT: dict[str, int] = {}  # Chroma folder -> change counter when this process's shared instance opened
+
+
 def _forget_shared_system(path: Path) -> None:
     """Make the next PersistentClient for `path` open Chroma afresh instead of reusing this process's instance.
 
@@ -83,6 +86,12 @@ def _forget_shared_system(path: Path) -> None:
         for identifier in [i for i in SharedSystemClient._identifier_to_system if Path(i).resolve() == path.resolve()]:
             SharedSystemClient._identifier_to_system.pop(identifier, None)
             SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(f"rag: {message}", file=sys.stderr, flush=True)
 
 
 def _now() -> str:
@@ -102,6 +111,7 @@ class Store:
         self._lock = threading.Lock()
         self.indexes: list[ChunkIndex] = list(indexes) if indexes is not None else [KeywordRows(self.home)]
         self._opened_at: int | None = None  # the change counter when the embedded Chroma client was opened
+        self._chroma_key = str((self.home / "chroma").resolve())
 
     # --- other processes' writes ---------------------------------------------------------------
     # Every write and delete bumps a change counter in articles.sqlite. Embedded Chroma does not see another
@@ -112,9 +122,12 @@ class Store:
         return int(self.info("changes", 0) or 0)
 
     def _bump_changes(self) -> None:
+        before = self.changes()
         with self._lock, self._db:
             self._db.execute("INSERT INTO info VALUES ('changes', '1') ON CONFLICT(key) DO UPDATE "
                              "SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
+        if self._opened_at == before:  # our own write: this client saw it, no need to reopen
+            self._opened_at = _SYSTEM_AT[self._chroma_key] = self.changes()
 
     def sync(self) -> None:
         """See writes made by other processes since Chroma was opened here (embedded mode; a server always does)."""
@@ -125,6 +138,34 @@ class Store:
                 self.__dict__.pop(name, None)
             self._opened_at = None
         _forget_shared_system(self.home / "chroma")
+
+    @contextmanager
+    def writer(self, wait_message: Callable[[str], None] | None = None) -> Iterator[None]:
+        """One writer at a time per index folder (an exclusive file lock); others wait, saying who holds it.
+
+        Every indexing run (CLI, chat upload, prune) holds it from reading the stored hashes to its last commit.
+        """
+        import fcntl
+        import os
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "write.lock", "a+", encoding="utf-8") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "?"
+                (wait_message or _say)(f"waiting for another indexer (pid {holder}) to finish with {self.home}…")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                lock.seek(0)
+                lock.truncate()
+                lock.write(str(os.getpid()))
+                lock.flush()
+                yield
+            finally:
+                lock.truncate(0)
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # --- Chroma -------------------------------------------------------------------------------
     @cached_property
@@ -144,7 +185,10 @@ class Store:
                     settings=settings,
                 )
             self.home.mkdir(parents=True, exist_ok=True)
-            self._opened_at = self.changes()
+            now = self.changes()
+            if _SYSTEM_AT.get(self._chroma_key, now) != now:  # this process's shared instance predates a write
+                _forget_shared_system(self.home / "chroma")
+            _SYSTEM_AT[self._chroma_key] = self._opened_at = now
             return chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
         except Exception as exc:  # chromadb raises bare Exceptions/ValueErrors for connection problems
             if url:

@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 
 DATA = MULTIHOP
@@ -151,7 +151,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "llm_support_calibration.json").write_text(json.dumps(result, indent=2))
-    lines = [f"# LLM support-check calibration ({result['date']})", "", f"`{result['command']}`", "",
+    lines = ["# LLM support-check calibration", "", header(result["date"], result["command"]),
              "Accept rates: positive = gold fact kept, negative = fact vs another article wrongly kept, "
              "swapped = fact with an invented name wrongly kept.", "",
              "| split | lexical weight | threshold | positive | negative | swapped | n (pos/neg/swap) |",

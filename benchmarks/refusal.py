@@ -20,7 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{when}, `{command}`\n\n{note}\n\n{table}")
+    (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{header(when, command)}\n{note}\n\n{table}")
     (args.out / "refusal.json").write_text(json.dumps({"date": when, "command": command, "note": note, "rows": rows,
                                                        "supports": s}, indent=1) + "\n")
     return 0

@@ -25,7 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 from rag.core.text import squash  # noqa: E402
@@ -227,7 +227,7 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
                  "(benchmarks/results/ranker_generalization.md).")
     print(table + "\n" + by_subset)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{when}, `{command}`\n\n{note}\n\n{table}\n"
+    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{header(when, command)}\n{note}\n\n{table}\n"
                                            f"## By slice of dev\n\n{inspect.cleandoc(subsets.__doc__ or '')}\n\n{by_subset}")
     (args.out / "retrieval.json").write_text(json.dumps(
         {"date": when, "command": command, "queries": n, "note": note, "results": rows}, indent=2) + "\n")

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from benchmarks.retrieval import dev_queries, score_run, squash  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 from rag.retrieval.features import FEATURES, features  # noqa: E402
@@ -138,7 +138,7 @@ def write_article_split(rows: list[dict], command: str, when: str) -> None:
                            f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} "
                            f"| {r['fact_recall@10']:.3f} |\n" for r in rows)
     (out / "ranker_generalization.md").write_text(
-        f"# Does the learned ranker carry over to unseen articles? ({when})\n\n`{command} --article-split`\n\n"
+        f"# Does the learned ranker carry over to unseen articles?\n\n{header(when, command + ' --article-split')}\n"
         f"{article_split.__doc__}\n\n{table}")
     (out / "ranker_generalization.json").write_text(json.dumps({"date": when, "command": command, "rows": rows},
                                                                indent=1))

@@ -58,7 +58,7 @@ def header(text: str) -> tuple[str | None, str | None]:
 
 
 def split_page(page: Path) -> tuple[list[Block], list[tuple[int, str]], list[str]]:
-    """The page's figures blocks, its lines outside them (numbered, code fences left out), and nesting problems."""
+    """The page's figures blocks, its lines outside them (numbered), and nesting problems; code fences are skipped."""
     blocks: list[Block] = []
     outside: list[tuple[int, str]] = []
     problems: list[str] = []
@@ -66,6 +66,13 @@ def split_page(page: Path) -> tuple[list[Block], list[tuple[int, str]], list[str
     fenced = False
     for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
         where = f"{page.name}:{n}"
+        if line.lstrip().startswith("```"):
+            fenced = not fenced  # a fence shows markup (e.g. an example block); nothing in it is checked
+            if not current:
+                outside.append((n, ""))  # and it ends the paragraph before it
+            continue
+        if fenced:
+            continue
         if m := OPEN.match(line):
             if current:
                 problems.append(f"{where}: figures block opened inside the block of line {current.line}")
@@ -79,10 +86,7 @@ def split_page(page: Path) -> tuple[list[Block], list[tuple[int, str]], list[str
         elif current:
             current.lines.append(line)
         else:
-            if line.lstrip().startswith("```"):
-                fenced = not fenced
-            if not fenced:
-                outside.append((n, line))
+            outside.append((n, line))
     if current:
         problems.append(f"{page.name}:{current.line}: figures block never closed")
     return blocks, outside, problems

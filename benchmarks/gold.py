@@ -32,15 +32,18 @@ def main() -> int:
     # The CLI as a user runs it; the gate's exit code is recorded, not raised: a failing gate is a result too.
     run = subprocess.run([sys.executable, "-m", "rag.cli", "--home", str(args.home), "eval", "--no-progress",
                           "--report", str(report)], capture_output=True, text=True, cwd=ROOT)
-    console = (run.stdout + run.stderr).rstrip()
-    print(console)
+    # stdout is the run's summary; of stderr, the CLI's own lines (first-use indexing, gate failures), not progress bars.
+    said = [line for line in run.stderr.splitlines() if line.startswith("rag")]
+    console = run.stdout.rstrip()
+    print(console, *said, sep="\n")
     tables = (report / "report.md").read_text(encoding="utf-8") if (report / "report.md").exists() else ""
     # Only the tables: the failing-case list quotes whole answers and belongs in the HTML report.
     kept = [b for b in tables.split("\n\n") if b.strip() and all(x.startswith("|") for x in b.strip().splitlines())]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "gold.md").write_text(
         "# Bundled gold set (`rag eval`, extractive engine)\n\n" + header(when, command)
-        + f"Exit code: {run.returncode}\n\n```console\n{console}\n```\n\n" + "\n\n".join(b.strip() for b in kept) + "\n",
+        + f"Exit code: {run.returncode}\n\nstdout:\n\n```console\n{console}\n```\n\nstderr (the CLI's lines):\n\n```console\n"
+        + "\n".join(said) + "\n```\n\n" + "\n\n".join(b.strip() for b in kept) + "\n",
         encoding="utf-8")
     return 0
 

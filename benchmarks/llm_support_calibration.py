@@ -90,10 +90,10 @@ def build_pairs(queries, corpus, split: str, n_facts: int, seed: int):
 
 def features(pairs, embed):
     """(lexical, cosine, number-mismatch) of each claim's best span in its passage, for every weight."""
-    from rag.engines.llm.claims import SupportChecker, invents, lexical, spans_of
+    from rag.engines.llm.claims import ClaimChecker, invents, lexical, spans_of
 
     rows = []
-    checker = SupportChecker([p for _, _, p in pairs], embed, 0.0)
+    checker = ClaimChecker([p for _, _, p in pairs], embed, 0.0)
     for i, (kind, claim, p) in enumerate(pairs):
         spans = spans_of(p)
         cos = checker._vecs([s.text for s in spans]) @ checker._vecs([claim])[0]

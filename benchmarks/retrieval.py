@@ -220,7 +220,7 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
 
     model = load()
     if model is not None:
-        note += (f" The shipped ranker (rag/ranker.npz, {model.info['trained']}) was trained on all "
+        note += (f" The shipped ranker (rag/retrieval/ranker.npz, {model.info['trained']}) was trained on all "
                  f"{model.info['questions']} dev questions, so its own row is in-sample; the cross-fitted row ranks "
                  "each question with the fold model (5 folds by question index) that never saw it. The ranker is "
                  "opt-in (rerank = true): on articles it never saw it ranks worse than the fused score "

@@ -1,9 +1,9 @@
-"""Train the learned ranker (rag/ranker.npz) on MultiHop-RAG's dev split, reporting 5-fold cross-validation.
+"""Train the learned ranker (rag/retrieval/ranker.npz) on MultiHop-RAG's dev split, reporting 5-fold cross-validation.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/train_ranker.py --cache /tmp/issue3
 
 Dev split only (query index % 5 != 0; the rest is held out). For every dev question the retriever's own
-candidate pool and features (rag/rank_features.py) are computed; a chunk is labelled 1 when it contains a
+candidate pool and features (rag/retrieval/features.py) are computed; a chunk is labelled 1 when it contains a
 gold fact (the benchmark's rule). Gradient-boosted trees (scikit-learn, used only here) are scored by
 5-fold cross-validation over questions, then fit on all dev questions and written as plain arrays.
 """
@@ -58,7 +58,7 @@ def collect(cache: Path, data: Path, limit: int | None, pool: int | None = None)
 
 
 def to_spec(model) -> dict:
-    """scikit-learn's fitted trees as flat arrays with absolute node indices (see rag/ranker.py)."""
+    """scikit-learn's fitted trees as flat arrays with absolute node indices (see rag/retrieval/ranker.py)."""
     feature, threshold, left, right, value, leaf, roots = [], [], [], [], [], [], []
     for (tree,) in model._predictors:
         base = len(feature)

@@ -7,12 +7,14 @@ The convention (docs/testing.md, "Figures"):
 - the block states `Date: YYYY-MM-DD` and `Command: `...`` once each, equal to the results file's own
   `Date:` / `Command:` header lines;
 - outside blocks, no table has a figure in it; a paragraph with a three-decimal figure (0.743, not in a code
-  span) names its results file, and the files a paragraph names exist and hold its three-decimal figures.
+  span) names its results file, and the files a paragraph names exist and hold its three-decimal figures;
+- every results file has the two header lines, and they agree with the `date` / `command` of its .json twin.
 
     python benchmarks/check_figures.py [ROOT]     # prints one problem per line; exit 1 if there is any
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -55,6 +57,26 @@ def header(text: str) -> tuple[str | None, str | None]:
     head = text.split("\n|", 1)[0]
     d, c = DATE.search(head), COMMAND.search(head)
     return (d.group(1) if d else None), (c.group(1).strip() if c else None)
+
+
+def check_results(root: Path) -> list[str]:
+    """Every results file has its header lines, and they agree with the date and command its .json recorded."""
+    problems = []
+    for path in sorted([*root.glob("benchmarks/results/*.md"), *root.glob("evals/results/*.md")]):
+        name = path.relative_to(root).as_posix()
+        date, command = header(path.read_text(encoding="utf-8"))
+        if date is None or command is None:
+            problems.append(f"{name}: no `Date: YYYY-MM-DD` and `Command: `...`` header lines")
+            continue
+        twin = path.with_suffix(".json")
+        recorded = json.loads(twin.read_text(encoding="utf-8")) if twin.is_file() else None
+        if not isinstance(recorded, dict):
+            continue
+        if isinstance(recorded.get("date"), str) and recorded["date"][:10] != date:
+            problems.append(f"{name}: header date {date} differs from {twin.name}'s {recorded['date']}")
+        if isinstance(recorded.get("command"), str) and recorded["command"].strip() != command:
+            problems.append(f"{name}: header command `{command}` differs from {twin.name}'s `{recorded['command']}`")
+    return problems
 
 
 def split_page(page: Path) -> tuple[list[Block], list[tuple[int, str]], list[str]]:
@@ -167,7 +189,7 @@ def check_outside(root: Path, page: Path, outside: list[tuple[int, str]]) -> lis
 
 def check(root: Path) -> list[str]:
     """Every problem in the README and docs/ of the repository at ROOT."""
-    problems: list[str] = []
+    problems = check_results(root)
     for page in pages(root):
         blocks, outside, nesting = split_page(page)
         problems += nesting

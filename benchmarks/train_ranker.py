@@ -140,7 +140,7 @@ def write_article_split(rows: list[dict], command: str, when: str) -> None:
     (out / "ranker_generalization.md").write_text(
         f"# Does the learned ranker carry over to unseen articles?\n\n{header(when, command + ' --article-split')}\n"
         f"{article_split.__doc__}\n\n{table}")
-    (out / "ranker_generalization.json").write_text(json.dumps({"date": when, "command": command, "rows": rows},
+    (out / "ranker_generalization.json").write_text(json.dumps({"date": when, "command": command + " --article-split", "rows": rows},
                                                                indent=1))
     print(table)
 

@@ -97,6 +97,17 @@ def test_a_results_file_without_its_header_fails(tiny: Path):
     assert "has no `Date: YYYY-MM-DD`" in r.stdout
 
 
+def test_a_header_that_disagrees_with_the_recorded_json_fails(tiny: Path):
+    twin = tiny / "benchmarks" / "results" / "x.json"
+    twin.write_text('{"date": "2026-12-01 08:12 UTC", "command": "python benchmarks/x.py --cache /tmp/x"}')
+    assert run(tiny).returncode == 0
+    twin.write_text('{"date": "2026-11-30 08:12 UTC", "command": "python benchmarks/x.py --cache /tmp/z"}')
+    r = run(tiny)
+    assert r.returncode == 1
+    assert "header date 2026-12-01 differs from x.json's 2026-11-30" in r.stdout
+    assert "header command" in r.stdout
+
+
 def test_a_missing_results_file_fails(tiny: Path):
     (tiny / "benchmarks" / "results" / "x.md").unlink()
     r = run(tiny)

@@ -42,7 +42,7 @@ THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 21)]
 def supports(config: Config, questions: list[str]) -> list[float]:
     """Best-sentence support of each question over what the answerer retrieves."""
     from rag.api import get_index
-    from rag.engines.extractive.engine import _idf, support
+    from rag.engines.extractive.engine import question_share
     from rag.engines.extractive.evidence import candidates, score
 
     idx = get_index(config)
@@ -50,8 +50,8 @@ def supports(config: Config, questions: list[str]) -> list[float]:
     for q in questions:
         passages = idx.retrieve(q)
         ev = candidates(passages)
-        score(q, ev, _idf(config, passages))
-        out.append(support(ev))
+        score(q, ev, idx.idf(passages))  # the IDF weights the Index lends the engine
+        out.append(question_share(ev))  # what the engine compares with min_support
     return out
 
 

@@ -100,7 +100,7 @@ def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: 
         idx.retriever.model = model_for(question) if model_for is not None else shipped
         idx.retriever.weights = weights or Fusion()
         passages = idx.retrieve(question, 10)
-        compose_answer(question, passages, config)  # timed with retrieval: the answer path's latency
+        compose_answer(question, passages, config, idx)  # timed with retrieval: the answer path's latency (the Index lends its resources)
         return [p.text for p in passages]
 
     return run

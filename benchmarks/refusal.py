@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                            f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
     print(table)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
+    # RAG_* settings change what runs (e.g. RAG_COLLECTION picks a cached index's collection): record them too.
+    env = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("RAG_"))
+    command = f"{env}OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
     args.out.mkdir(parents=True, exist_ok=True)

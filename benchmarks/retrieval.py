@@ -204,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py " + " ".join(map(shlex.quote, args.argv))
+    # RAG_* settings change what runs (e.g. RAG_COLLECTION picks a cached index's collection): record them too.
+    env = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("RAG_"))
+    command = f"{env}OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py " + " ".join(map(shlex.quote, args.argv))
     head = "| system | Hits@10 | Hits@4 | MRR@10 | fact recall@10 | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|---:|---:|\n"
     table = head + "".join(
         f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} | {r['fact_recall@10']:.3f} "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 
 CORPUS = MULTIHOP / "corpus.json"
 
@@ -177,7 +177,7 @@ def write(result: dict, out: Path, name: str = "indexing") -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / f"{name}.md").write_text(
-        f"# Indexing benchmark (MultiHop-RAG corpus)\n\nDate: {result['date']}  \nCommand: `{result['command']}`  \n"
+        f"# Indexing benchmark (MultiHop-RAG corpus)\n\n{header(datetime.fromisoformat(result['date']), result['command'])}"
         f"Machine: {result['machine']}; embedding precision {result['precision']}  \nCorpus: {result['corpus']}\n\n{table}\n\n{summary}\n\n"
         "Each run is a separate process (wall time includes start-up and model loading). `quickstart` is "
         "llama-index's SentenceSplitter(chunk_size=256) → HuggingFaceEmbedding(MiniLM) → VectorStoreIndex on "

@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 
 DATA = MULTIHOP
@@ -90,10 +90,10 @@ def build_pairs(queries, corpus, split: str, n_facts: int, seed: int):
 
 def features(pairs, embed):
     """(lexical, cosine, number-mismatch) of each claim's best span in its passage, for every weight."""
-    from rag.engines.llm.claims import SupportChecker, invents, lexical, spans_of
+    from rag.engines.llm.claims import ClaimChecker, invents, lexical, spans_of
 
     rows = []
-    checker = SupportChecker([p for _, _, p in pairs], embed, 0.0)
+    checker = ClaimChecker([p for _, _, p in pairs], embed, 0.0)
     for i, (kind, claim, p) in enumerate(pairs):
         spans = spans_of(p)
         cos = checker._vecs([s.text for s in spans]) @ checker._vecs([claim])[0]
@@ -151,7 +151,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "llm_support_calibration.json").write_text(json.dumps(result, indent=2))
-    lines = [f"# LLM support-check calibration ({result['date']})", "", f"`{result['command']}`", "",
+    lines = ["# LLM support-check calibration", "", header(result["date"], result["command"]),
              "Accept rates: positive = gold fact kept, negative = fact vs another article wrongly kept, "
              "swapped = fact with an invented name wrongly kept.", "",
              "| split | lexical weight | threshold | positive | negative | swapped | n (pos/neg/swap) |",

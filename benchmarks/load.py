@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402,F401  (offline environment before gradio_client is imported)
+from benchmarks import header  # noqa: E402
 
 QUESTIONS = [
     "Who refused to sign the statement?",
@@ -135,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(
-        f"# Chat load test\n\n{result['date']} on this machine (2 cores shared, 1-min load {result['load_avg_1m']}), "
-        f"`{result['command']}`\n\n{table}"
+        f"# Chat load test\n\n{header(datetime.fromisoformat(result['date']), result['command'])}"
+        f"Machine: 2 cores shared, 1-min load {result['load_avg_1m']}\n\n{table}"
         + ("".join(f"\n- {e}" for e in result["error_examples"]) + "\n" if result["errors"] else "")
     )
     return 1 if result["errors"] else 0

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from benchmarks.retrieval import dev_queries, squash  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 from rag.retrieval.retriever import default_score  # noqa: E402
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     print(table + "\n" + rank_table)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "misses.md").write_text(f"# Where gold facts are lost (default retriever)\n\n{when}, `{command}`\n\n"
+    (args.out / "misses.md").write_text(f"# Where gold facts are lost (default retriever)\n\n{header(when, command)}\n"
                                         f"{__doc__.split(chr(10) * 2, 2)[2]}\n{table}\n{rank_table}")
     (args.out / "misses.json").write_text(json.dumps({"date": when, "command": command, "facts": dict(kinds),
                                                       "rank_in_article": {str(k + 1): v for k, v in sorted(ranks.items())}},

@@ -20,7 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 
@@ -42,7 +42,7 @@ THRESHOLDS = [round(0.025 * i, 3) for i in range(4, 21)]
 def supports(config: Config, questions: list[str]) -> list[float]:
     """Best-sentence support of each question over what the answerer retrieves."""
     from rag.api import get_index
-    from rag.engines.extractive.engine import _idf, support
+    from rag.engines.extractive.engine import question_share
     from rag.engines.extractive.evidence import candidates, score
 
     idx = get_index(config)
@@ -50,8 +50,8 @@ def supports(config: Config, questions: list[str]) -> list[float]:
     for q in questions:
         passages = idx.retrieve(q)
         ev = candidates(passages)
-        score(q, ev, _idf(config, passages))
-        out.append(support(ev))
+        score(q, ev, idx.idf(passages))  # the IDF weights the Index lends the engine
+        out.append(question_share(ev))  # what the engine compares with min_support
     return out
 
 
@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
                            f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
     print(table)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
+    # RAG_* settings change what runs (e.g. RAG_COLLECTION picks a cached index's collection): record them too.
+    env = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("RAG_"))
+    command = f"{env}OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{when}, `{command}`\n\n{note}\n\n{table}")
+    (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{header(when, command)}\n{note}\n\n{table}")
     (args.out / "refusal.json").write_text(json.dumps({"date": when, "command": command, "note": note, "rows": rows,
                                                        "supports": s}, indent=1) + "\n")
     return 0

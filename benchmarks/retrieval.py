@@ -25,7 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from evals.splits import in_split  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 from rag.core.text import squash  # noqa: E402
@@ -100,7 +100,7 @@ def ours(cache: Path, data: Path, rerank: bool = True, model_for=None, weights: 
         idx.retriever.model = model_for(question) if model_for is not None else shipped
         idx.retriever.weights = weights or Fusion()
         passages = idx.retrieve(question, 10)
-        compose_answer(question, passages, config)  # timed with retrieval: the answer path's latency
+        compose_answer(question, passages, config, idx)  # timed with retrieval: the answer path's latency (the Index lends its resources)
         return [p.text for p in passages]
 
     return run
@@ -204,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
-    command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py " + " ".join(map(shlex.quote, args.argv))
+    # RAG_* settings change what runs (e.g. RAG_COLLECTION picks a cached index's collection): record them too.
+    env = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("RAG_"))
+    command = f"{env}OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/retrieval.py " + " ".join(map(shlex.quote, args.argv))
     head = "| system | Hits@10 | Hits@4 | MRR@10 | fact recall@10 | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|---:|---:|\n"
     table = head + "".join(
         f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} | {r['fact_recall@10']:.3f} "
@@ -220,14 +222,14 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
 
     model = load()
     if model is not None:
-        note += (f" The shipped ranker (rag/ranker.npz, {model.info['trained']}) was trained on all "
+        note += (f" The shipped ranker (rag/retrieval/ranker.npz, {model.info['trained']}) was trained on all "
                  f"{model.info['questions']} dev questions, so its own row is in-sample; the cross-fitted row ranks "
                  "each question with the fold model (5 folds by question index) that never saw it. The ranker is "
                  "opt-in (rerank = true): on articles it never saw it ranks worse than the fused score "
                  "(benchmarks/results/ranker_generalization.md).")
     print(table + "\n" + by_subset)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{when}, `{command}`\n\n{note}\n\n{table}\n"
+    (args.out / "retrieval.md").write_text(f"# Retrieval benchmark\n\n{header(when, command)}\n{note}\n\n{table}\n"
                                            f"## By slice of dev\n\n{inspect.cleandoc(subsets.__doc__ or '')}\n\n{by_subset}")
     (args.out / "retrieval.json").write_text(json.dumps(
         {"date": when, "command": command, "queries": n, "note": note, "results": rows}, indent=2) + "\n")

@@ -1,9 +1,9 @@
-"""Train the learned ranker (rag/ranker.npz) on MultiHop-RAG's dev split, reporting 5-fold cross-validation.
+"""Train the learned ranker (rag/retrieval/ranker.npz) on MultiHop-RAG's dev split, reporting 5-fold cross-validation.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/train_ranker.py --cache /tmp/issue3
 
 Dev split only (query index % 5 != 0; the rest is held out). For every dev question the retriever's own
-candidate pool and features (rag/rank_features.py) are computed; a chunk is labelled 1 when it contains a
+candidate pool and features (rag/retrieval/features.py) are computed; a chunk is labelled 1 when it contains a
 gold fact (the benchmark's rule). Gradient-boosted trees (scikit-learn, used only here) are scored by
 5-fold cross-validation over questions, then fit on all dev questions and written as plain arrays.
 """
@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import MULTIHOP  # noqa: E402
+from benchmarks import MULTIHOP, header  # noqa: E402
 from benchmarks.retrieval import dev_queries, score_run, squash  # noqa: E402
 from rag.core.config import Config  # noqa: E402
 from rag.retrieval.features import FEATURES, features  # noqa: E402
@@ -58,7 +58,7 @@ def collect(cache: Path, data: Path, limit: int | None, pool: int | None = None)
 
 
 def to_spec(model) -> dict:
-    """scikit-learn's fitted trees as flat arrays with absolute node indices (see rag/ranker.py)."""
+    """scikit-learn's fitted trees as flat arrays with absolute node indices (see rag/retrieval/ranker.py)."""
     feature, threshold, left, right, value, leaf, roots = [], [], [], [], [], [], []
     for (tree,) in model._predictors:
         base = len(feature)
@@ -138,9 +138,9 @@ def write_article_split(rows: list[dict], command: str, when: str) -> None:
                            f"| {r['system']} | {r['hits@10']:.3f} | {r['hits@4']:.3f} | {r['mrr@10']:.3f} "
                            f"| {r['fact_recall@10']:.3f} |\n" for r in rows)
     (out / "ranker_generalization.md").write_text(
-        f"# Does the learned ranker carry over to unseen articles? ({when})\n\n`{command} --article-split`\n\n"
+        f"# Does the learned ranker carry over to unseen articles?\n\n{header(when, command + ' --article-split')}\n"
         f"{article_split.__doc__}\n\n{table}")
-    (out / "ranker_generalization.json").write_text(json.dumps({"date": when, "command": command, "rows": rows},
+    (out / "ranker_generalization.json").write_text(json.dumps({"date": when, "command": command + " --article-split", "rows": rows},
                                                                indent=1))
     print(table)
 

@@ -12,7 +12,7 @@ from rag.config import Config
 from rag.errors import RagError
 
 EXIT_BAD_INPUT = 2
-PLUGINS = {"ui": "ui.cli", "eval": "evals.cli"}
+PLUGINS = {"ui": "ui.cli", "serve": "ui.serve_cli", "eval": "evals.cli"}
 Command = Callable[[argparse.Namespace, Config], int]
 
 
@@ -53,15 +53,16 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace, config: Config) -> int:
+def status_report(config: Config, store=None) -> dict:
+    """What `rag status --json` prints (also served as GET /v1/status); `store` reuses an open Store."""
     from rag.models import EMBED_MODEL_NAME
     from rag.store import Store
 
-    store = Store(config)
+    store = store or Store(config)
     size = store.disk_bytes()
     problems = store.check()
     built = store.info("embedder", {}) or {}
-    status = {
+    return {
         "home": str(config.home),
         "chroma": config.chroma_url or str(config.home / "chroma"),
         "articles": store.article_count(),
@@ -74,6 +75,11 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "consistent": not problems,
         "problems": problems,
     }
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    status = status_report(config)
+    problems = status["problems"]
     if args.json:
         print(json.dumps(status, indent=2))
     else:

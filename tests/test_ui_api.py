@@ -41,7 +41,7 @@ def test_chat_bad_question_is_an_error(client):
 
 
 def test_only_chat_is_a_public_endpoint(client):
-    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat"}
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat", "/answer"}
 
 
 def test_auth_is_required_when_set(config):

@@ -71,6 +71,7 @@ def create_api(index: Index, api_key: str | None = None, login: tuple[str, str] 
     _add_error_handlers(app)
     app.include_router(router)
     app.include_router(chat_router)
+    app.state.paths = {r.path for r in router.routes + chat_router.routes}
     app.include_router(fallback)  # last: unknown /v1/ paths get a JSON 404 here, not Gradio's page (mounted at "/")
     return app
 
@@ -82,8 +83,11 @@ fallback = APIRouter(prefix="/v1", include_in_schema=False)
 
 
 @fallback.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-def unknown_route(rest: str) -> None:
-    raise ApiError(404, f"no such API route: /v1/{rest}; see /docs")
+def unknown_route(rest: str, request: Request) -> None:
+    path = f"/v1/{rest}"
+    if path in request.app.state.paths:
+        raise ApiError(405, f"{request.method} is not allowed on {path}; see /docs")
+    raise ApiError(404, f"no such API route: {path}; see /docs")
 
 
 def _service(request: Request) -> Service:

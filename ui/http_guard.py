@@ -12,7 +12,7 @@ MAX_UPLOAD_BYTES = 64 << 20  # the same limit as uploads on the chat page
 PREFIX = "/v1/"
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-          413: "invalid_request_error", 415: "invalid_request_error", 422: "invalid_request_error",
+          405: "invalid_request_error", 411: "invalid_request_error", 413: "invalid_request_error", 415: "invalid_request_error", 422: "invalid_request_error",
           429: "rate_limit_error", 503: "service_unavailable", 500: "server_error"}
 
 

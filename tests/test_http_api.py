@@ -318,3 +318,30 @@ def test_right_credentials_open_the_api_and_the_chat(locked):
     page = Client(locked.url, verbose=False, auth=LOGIN, download_files=False)
     assert "Gabon" in page.predict(QUESTION, api_name="/chat")
     assert all(c in page.predict(QUESTION, api_name="/answer")["text"] for c in SEVEN)
+
+
+@pytest.mark.browser
+def test_chat_page_works_when_mounted_beside_the_api(locked):
+    """The page `rag ui` serves (Gradio mounted on the API app): log in, ask, get the cited answer."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_ui_browser import CHROMIUM, TIMEOUT, ask
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                    "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(TIMEOUT)
+            page.goto(locked.url)
+            page.locator("input[type=text]").first.fill(LOGIN[0])
+            page.locator("input[type=password]").first.fill(LOGIN[1])
+            page.locator("input[type=password]").first.press("Enter")
+            page.locator("#rag-question textarea").wait_for()
+            text = ask(page, QUESTION).inner_text()
+            assert all(country in text for country in SEVEN), text
+            assert page.locator("#rag-sources mark").count() > 0
+        finally:
+            browser.close()

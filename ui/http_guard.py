@@ -82,7 +82,7 @@ class Guard:
 
 
 async def _send_json(send: Any, status: int, body: dict[str, Any], extra: dict[str, str]) -> None:
-    data = json.dumps(body).encode()
+    data = json.dumps(body, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in extra.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})

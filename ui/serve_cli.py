@@ -10,7 +10,7 @@ from ui.cli import API_KEY_ENV, add_api_key, is_loopback
 
 HELP = "serve the HTTP API (no chat page)"
 DESCRIPTION = (
-    "Serve the HTTP API on http://127.0.0.1:8000: POST /v1/answer, GET /v1/retrieve, GET /v1/status, "
+    "Serve the HTTP API on http://127.0.0.1:7860 (the port `rag ui` uses, so clients need no change): POST /v1/answer, GET /v1/retrieve, GET /v1/status, "
     "POST /v1/articles, and the OpenAI-compatible POST /v1/chat/completions and GET /v1/models (docs at /docs). "
     "Indexes articles/ first if the index is empty."
 )
@@ -19,7 +19,7 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     add_api_key(parser)
 
 
@@ -37,7 +37,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     index = get_index(config)
     index.ensure_indexed()
     api = create_api(index, api_key=api_key)
+    api.add_api_route("/", _to_docs, include_in_schema=False)  # no chat page here: the docs are the front page
     url = url_of(sock)
     print(f"rag serve: serving the API on {url}v1/ (docs {url}docs); press Ctrl+C to stop", flush=True)
     serve(api, sock)
     return 0
+
+
+def _to_docs():
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse("/docs")

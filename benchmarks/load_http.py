@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         f"`{result['command']}`\n\nA real `rag ui` process on the bundled articles; every question through the OpenAI "
         "client; \"same as 1 user\" compares text and citations with the single-user HTTP answer (in-process too). The server answers "
         "one question at a time (answers are CPU-bound), so with 8 users a request waits for the ones before it: "
-        "latency grows, throughput stays.\n\n" + table
+        "latency grows while throughput holds (here it rose: one request's HTTP and JSON work overlaps another's answering).\n\n" + table
         + "".join(f"\n- {e}" for e in errors))
     return 1 if any(r["errors"] for r in result["rows"]) else 0
 

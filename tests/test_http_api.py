@@ -280,9 +280,24 @@ def test_bad_question_message_matches_rag_ask(server):
 
 
 def test_oversized_and_unsized_bodies_are_refused(server):
-    got, d = request(f"{server.url}/v1/answer", json.dumps({"question": "x" * (2 << 20)}).encode(),
-                     headers={"Content-Type": "application/json"})
-    assert got == 413 and "limit" in d["error"]["message"]
+    import http.client
+
+    def headers_only(**headers: str) -> tuple[int, dict]:
+        # Only the headers are sent: the refusal must come from the declared size, before any body is read.
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        conn.putrequest("POST", "/v1/answer")
+        for k, v in ({"Content-Type": "application/json"} | headers).items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        r = conn.getresponse()
+        out = r.status, json.loads(r.read())
+        conn.close()
+        return out
+
+    status, d = headers_only(**{"Content-Length": str(2 << 20)})
+    assert status == 413 and "the limit here is 1,048,576" in d["error"]["message"]
+    status, d = headers_only(**{"Transfer-Encoding": "chunked"})
+    assert status == 411 and "Content-Length" in d["error"]["message"]
 
 
 ROUTES = [("GET", "/v1/models", None), ("GET", "/v1/status", None), ("GET", "/v1/retrieve?q=sanctions", None),

@@ -53,7 +53,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def status_report(config: Config, store=None) -> dict:
+def status_report(config: Config, store: "Store | None" = None) -> dict:
     """What `rag status --json` prints (also served as GET /v1/status); `store` reuses an open Store."""
     from rag.models import EMBED_MODEL_NAME
     from rag.store import Store

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -298,6 +299,18 @@ def test_oversized_and_unsized_bodies_are_refused(server):
     assert status == 413 and "the limit here is 1,048,576" in d["error"]["message"]
     status, d = headers_only(**{"Transfer-Encoding": "chunked"})
     assert status == 411 and "Content-Length" in d["error"]["message"]
+
+
+def test_openapi_docs_are_served_offline(server):
+    with urllib.request.urlopen(f"{server.url}/docs", timeout=30) as r:
+        page = r.read().decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/docs/static/") for a in assets), assets  # no CDN: the app runs offline
+    for a in assets:
+        assert urllib.request.urlopen(f"{server.url}{a}", timeout=30).status == 200
+    status, schema = request(f"{server.url}/openapi.json")
+    assert status == 200 and {"/v1/answer", "/v1/chat/completions", "/v1/models", "/v1/retrieve", "/v1/status",
+                              "/v1/articles"} <= set(schema["paths"])
 
 
 ROUTES = [("GET", "/v1/models", None), ("GET", "/v1/status", None), ("GET", "/v1/retrieve?q=sanctions", None),

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr
@@ -65,7 +65,8 @@ def create_api(index: Index, api_key: str | None = None, login: tuple[str, str] 
     """A FastAPI app serving /v1/ over `index` (Gradio's chat page can be mounted on it at "/")."""
     from ui.openai_chat import router as chat_router
 
-    app = FastAPI(title="newsrag API", version="1", description=DESCRIPTION, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="newsrag API", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    _add_docs(app)
     app.state.service = Service(index)
     app.add_middleware(Guard, api_key=api_key, login=login)
     _add_error_handlers(app)
@@ -177,6 +178,23 @@ def _index_files(service: Service, files: list[tuple[str, Path]]) -> dict[str, A
             "chunks": result.chunks, "articles": articles}
 
 
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from files installed with fastapi-offline: FastAPI's default page loads them from a CDN."""
+    import fastapi_offline
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs/static", StaticFiles(directory=static), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Any:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="newsrag API",
+                                   swagger_js_url="/docs/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs/static/swagger-ui.css",
+                                   swagger_favicon_url="/docs/static/favicon.png")
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     """Every error is one OpenAI-shaped JSON line with a 4xx (or 503/500) code; never a traceback."""
 
@@ -211,7 +229,9 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     if not errors:
         return "invalid request", None
     err = errors[0]
-    loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query")]
+    # Drop the location's request part and the union-member names pydantic adds ("dict[str,any]", "str").
+    loc = [str(x) for x in err.get("loc", ()) if isinstance(x, int) or (
+        str(x).isidentifier() and x not in ("body", "query", "str", "int", "bool", "dict", "list"))]
     if err.get("type") == "json_invalid":
         return "the request body is not valid JSON", None
     if err.get("type") == "missing" and not loc:

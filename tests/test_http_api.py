@@ -161,6 +161,9 @@ def test_openai_client_streams_the_same_answer(server):
     assert chunks[0].choices[0].delta.role == "assistant" and chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].model_extra["citations"] == whole.model_extra["citations"]
     assert all(country in "".join(deltas) for country in SIGNERS)
+    counted = list(client.chat.completions.create(model="newsrag", messages=messages, stream=True,
+                                                  stream_options={"include_usage": True}))
+    assert counted[-1].choices == [] and counted[-1].usage.total_tokens == whole.usage.total_tokens
 
 
 def test_stream_is_server_sent_events_ending_with_done(server):

@@ -41,6 +41,7 @@ class ChatRequest(BaseModel):
     model: StrictStr = "newsrag"
     messages: list[Message] = Field(..., min_length=1, max_length=200)
     stream: StrictBool = False
+    stream_options: dict[str, Any] | None = None  # {"include_usage": true}: a last chunk with the token counts
     # newsrag extras (send with the openai client's `extra_body=`): the same filters as /v1/answer.
     sources: list[StrictStr] | None = Field(None, max_length=100)
     since: date | None = None
@@ -80,7 +81,8 @@ def chat_completions(body: ChatRequest, request: Request) -> Any:
                             since=body.since, until=body.until)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        return StreamingResponse(_events(answer, body.model, cid, created), media_type="text/event-stream",
+        usage = _usage(history_text(body.messages), answer) if (body.stream_options or {}).get("include_usage") else None
+        return StreamingResponse(_events(answer, body.model, cid, created, usage), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
     return completion(answer, body.model, cid, created, history_text(body.messages))
 
@@ -135,15 +137,17 @@ def pieces(text: str, n: int = STREAM_PIECES) -> list[str]:
     return [" ".join(words[i:i + step]) + (" " if i + step < len(words) else "") for i in range(0, len(words), step)]
 
 
-def _events(answer: Answer, model: str, cid: str, created: int) -> Iterator[str]:
-    """Server-sent events: a role delta, content deltas, a final chunk with the citations, then [DONE]."""
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+def _events(answer: Answer, model: str, cid: str, created: int, usage: dict[str, int] | None = None) -> Iterator[str]:
+    """Server-sent events: a role delta, content deltas, a final chunk with the citations, [usage,] then [DONE]."""
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> str:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]
+        data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices, **extra}
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
     for piece in pieces(answer.text):
         yield chunk({"content": piece})
     yield chunk({}, "stop", **_extras(answer))
+    if usage is not None:
+        yield chunk(None, usage=usage)  # as OpenAI does: no choices, only the counts
     yield "data: [DONE]\n\n"

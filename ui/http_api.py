@@ -133,7 +133,7 @@ async def post_articles(request: Request) -> JSONResponse:
     with tempfile.TemporaryDirectory(dir=_tmp_root(request)) as tmp:
         files: list[tuple[str, Path]] = []
         if kind == "multipart/form-data":
-            form = await request.form(max_files=1000, max_fields=10)
+            form = await _parse_parts(request)
             uploads = [f for f in form.getlist("files") + form.getlist("file") if not isinstance(f, str)]
             if not uploads:
                 raise ApiError(400, "send the articles as multipart form field 'files' (one or more files)", "files")
@@ -157,6 +157,22 @@ async def post_articles(request: Request) -> JSONResponse:
         report["error"] = error_body(422, "no file could be indexed: " + "; ".join(
             f"{s['file']}: {s['reason']}" for s in report["skipped"]))["error"]
     return JSONResponse(report, status_code=status)
+
+
+async def _parse_parts(request: Request) -> Any:
+    """The multipart form, held in memory (the body is at most MAX_UPLOAD_BYTES): Starlette would spill parts
+    over 1 MB to the system temp folder, and nothing is written outside RAG_HOME."""
+    from starlette.formparsers import MultiPartException, MultiPartParser
+
+    from ui.http_guard import MAX_UPLOAD_BYTES
+
+    class InMemory(MultiPartParser):
+        spool_max_size = MAX_UPLOAD_BYTES
+
+    try:
+        return await InMemory(request.headers, request.stream(), max_files=1000, max_fields=10).parse()
+    except MultiPartException as exc:
+        raise ApiError(400, f"invalid multipart data: {exc.message}") from None
 
 
 def _tmp_root(request: Request) -> Path:

@@ -40,7 +40,7 @@ def test_chat_bad_question_is_an_error(client):
         client.predict("   ", api_name="/chat")
 
 
-def test_only_chat_is_a_public_endpoint(client):
+def test_chat_and_answer_are_the_only_public_endpoints(client):
     assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat", "/answer"}
 
 

@@ -60,3 +60,14 @@ def test_auth_is_required_when_set(config):
         assert "Gabon" in md
     finally:
         app.close()
+
+
+def test_answer_endpoint_returns_json(client, config):
+    from rag.store import Store
+    from rag.types import Answer, Citation
+    from rag.verify import citation_problems
+
+    d = client.predict("Who refused to sign the statement?", api_name="/answer")
+    assert not d["refused"] and d["text"].startswith("China, Gabon, Ghana, India, Kenya, Mexico and Russia [1]")
+    a = Answer(question=d["question"], text=d["text"], refused=False, citations=[Citation(**c) for c in d["citations"]])
+    assert citation_problems(a, Store(config).body) == []

@@ -7,9 +7,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
 from rag.core.config import Config
 from rag.core.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.storage.store import Store
 
 EXIT_BAD_INPUT = 2
 # Commands that live with their own package (index/, ui/, evals/), registered as entry points in
@@ -44,15 +48,16 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace, config: Config) -> int:
+def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
+    """What `rag status --json` prints (also served as GET /v1/status); `store` reuses an open Store."""
     from rag.storage.embedder import EMBED_MODEL_NAME
     from rag.storage.store import Store
 
-    store = Store(config)
+    store = store or Store(config)
     size = store.disk_bytes()
     problems = store.check()
     built = store.info("embedder", {}) or {}
-    status = {
+    return {
         "home": str(config.home),
         "chroma": config.chroma_url or str(config.home / "chroma"),
         "articles": store.article_count(),
@@ -65,6 +70,10 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
         "consistent": not problems,
         "problems": problems,
     }
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    status = status_report(config)
     if args.json:
         print(json.dumps(status, indent=2))
     else:
@@ -76,7 +85,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
                 print(f"sources: {len(v)} ({', '.join(v[:8])}{', ...' if len(v) > 8 else ''})")
             else:
                 print(f"{k}: {v}")
-    return 1 if problems else 0
+    return 1 if status["problems"] else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,8 +38,8 @@ def test_chat_bad_question_is_an_error(client):
         client.predict("   ", api_name="/chat")
 
 
-def test_only_chat_is_a_public_endpoint(client):
-    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat"}
+def test_chat_and_answer_are_the_only_public_endpoints(client):
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat", "/answer"}
 
 
 def test_auth_is_required_when_set(config):
@@ -58,3 +58,14 @@ def test_auth_is_required_when_set(config):
         assert "Gabon" in md
     finally:
         app.close()
+
+
+def test_answer_endpoint_returns_json(client, config):
+    from rag.storage.store import Store
+    from rag.core.records import Answer, Citation
+    from rag.engines.verify import citation_problems
+
+    d = client.predict("Who refused to sign the statement?", api_name="/answer")
+    assert not d["refused"] and d["text"].startswith("China, Gabon, Ghana, India, Kenya, Mexico and Russia [1]")
+    a = Answer(question=d["question"], text=d["text"], refused=False, citations=[Citation(**c) for c in d["citations"]])
+    assert citation_problems(a, Store(config).body) == []

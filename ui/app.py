@@ -93,6 +93,13 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
 
+    def answer_api(question: str) -> dict:
+        """Ask the indexed articles; returns the answer as JSON: Answer.to_dict() (text with [n], citations, refused)."""
+        try:
+            return index.answer(question).to_dict()
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+
     def add(paths: list[str] | None) -> tuple:
         files = [(Path(p).name, Path(p)) for p in paths or []]
         result = add_files(files, uploads, index.store)
@@ -153,6 +160,7 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)
         gr.api(chat_api, api_name="chat")
+        gr.api(answer_api, api_name="answer")
     return app
 
 
@@ -163,12 +171,19 @@ def _example_text(evt: gr.SelectData) -> str:
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860,
            auth: tuple[str, str] | None = None, quiet: bool = True) -> str:
     """Start serving `app` in the background (no share link, no analytics); returns its local URL."""
-    _, url, _ = app.launch(
-        server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=True, quiet=quiet,
-        max_file_size="64mb", footer_links=["api"], ssr_mode=False, mcp_server=False, theme=_theme(),
-        css=(ASSETS / "app.css").read_text(encoding="utf-8"), js=(ASSETS / "app.js").read_text(encoding="utf-8"),
-    )
+    _, url, _ = app.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=True,
+                           quiet=quiet, **_page_options())
     return url
+
+
+def mount(api, app: gr.Blocks, auth: tuple[str, str] | None = None):
+    """Mount the chat page at "/" of `api` (a FastAPI app), with the same page options as `launch`."""
+    return gr.mount_gradio_app(api, app, path="/", auth=auth, **_page_options())
+
+
+def _page_options() -> dict:
+    return dict(max_file_size="64mb", footer_links=["api"], ssr_mode=False, mcp_server=False, theme=_theme(),
+                css=(ASSETS / "app.css").read_text(encoding="utf-8"), js=(ASSETS / "app.js").read_text(encoding="utf-8"))
 
 
 def _theme() -> gr.themes.Base:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install llm run test test-fast eval eval-report clean
+.PHONY: install llm run lint test test-fast eval eval-report clean
 
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,11 @@ run: install  ## index the bundled articles, answer a sample question, then serv
 	$(BIN)/rag ask "Who refused to sign the statement?"
 	$(BIN)/rag ui --host 127.0.0.1 --port 7860
 
-test: install  ## the full test suite (what CI runs)
+lint: install  ## ruff and mypy over the whole tree (configured in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install lint  ## lint, type-check, then the full test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 test-fast: install  ## skip slow, browser and server tests

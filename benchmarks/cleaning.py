@@ -17,7 +17,7 @@ import subprocess
 import sys
 import types
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def main() -> int:
             for key, label in (("title", "headline"), ("date", "date"), ("byline", "byline")):
                 if not p[f"{key}_ok"]:
                     misses.append(f"- {h}/{name}: {label} read as {p[key]!r}")
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "PYTHONPATH=$PWD /work/main/.venv/bin/python benchmarks/cleaning.py" + (
         f" --baseline {args.baseline}" if args.baseline else "")
     table = "\n".join(rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def main() -> int:
     table = "\n".join(["| question | fact | answered | answer (start) |", "|---|---|---|---|", *rows])
     print(table)
     print(f"{right}/{len(QUESTIONS)} answered")
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cmd = "OMP_NUM_THREADS=1 /work/main/.venv/bin/python benchmarks/cleaning_qa.py" + (
         f" --label {args.label}" if args.label else "")
     name = f"cleaning_qa{'-' + args.label if args.label else ''}.md"

@@ -12,7 +12,7 @@ import argparse
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def main() -> int:
     command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/gold.py " + " ".join(sys.argv[1:])
     shutil.rmtree(args.home, ignore_errors=True)
     report = args.home / "report"
-    when = datetime.now(timezone.utc)
+    when = datetime.now(UTC)
     # The CLI as a user runs it; the gate's exit code is recorded, not raised: a failing gate is a result too.
     run = subprocess.run([sys.executable, "-m", "rag.cli", "--home", str(args.home), "eval", "--no-progress",
                           "--report", str(report)], capture_output=True, text=True, cwd=ROOT)

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,8 @@ def run_child(kind: str, corpus: Path, home: Path) -> dict:
     """Run one measured step in a fresh process; wall time measured from outside."""
     t = time.perf_counter()
     r = subprocess.run([sys.executable, __file__, "--child", kind, str(corpus), str(home)],
-                       capture_output=True, text=True, cwd=ROOT, env=os.environ | {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
+                       capture_output=True, text=True, cwd=ROOT,
+                       env=os.environ | {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
     wall = time.perf_counter() - t
     if r.returncode != 0:
         sys.exit(f"{kind} failed:\n{r.stderr[-3000:]}")
@@ -131,7 +132,7 @@ def main() -> None:
     rows["ours_subset"] = run_child("ours", sub_path, args.work / "ours_subset")
     if cached is None:
         cached = run_child("quickstart", sub_path, args.work / "quickstart")
-        cached["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        cached["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         cache.write_text(json.dumps(cached))
     rows["quickstart_subset"] = cached
     sizes = {"ours_subset": subset, "quickstart_subset": subset}
@@ -149,7 +150,7 @@ def main() -> None:
     from rag.core.config import Config
 
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "nice -n 10 .venv/bin/python benchmarks/indexing.py " + " ".join(sys.argv[1:]),
         "machine": f"{os.cpu_count()} cores, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '')}, load {os.getloadavg()[0]:.1f}",
         "precision": Config.load().embed_precision,

@@ -19,7 +19,7 @@ import random
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +94,7 @@ def features(pairs, embed):
 
     rows = []
     checker = ClaimChecker([p for _, _, p in pairs], embed, 0.0)
-    for i, (kind, claim, p) in enumerate(pairs):
+    for kind, claim, p in pairs:
         spans = spans_of(p)
         cos = checker._vecs([s.text for s in spans]) @ checker._vecs([claim])[0]
         lex = np.array([lexical(claim, s.text) for s in spans])
@@ -135,14 +135,13 @@ def main(argv=None) -> int:
     grid = []
     for w in (0.0, 0.3, 0.5, 0.7, 1.0):
         scored = best_scores(dev, w)
-        negs = sorted(s for k, s in scored if k == "negative")
         # Smallest threshold (on a 0.01 grid) accepting at most MAX_FAR of the hard negatives.
         t = next(x for x in np.round(np.arange(0.2, 1.01, 0.01), 2) if rates(scored, x)["negative"] <= MAX_FAR)
         grid.append({"lexical_weight": w, "threshold": float(t), **rates(scored, t)})
     chosen = max(grid, key=lambda g: (g["positive"], -g["swapped"]))
     held = rates(best_scores(test, chosen["lexical_weight"]), chosen["threshold"])
     result = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "command": "python benchmarks/llm_support_calibration.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "window_sentences": WINDOW, "max_negative_accept": MAX_FAR, "dev_grid": grid,
         "chosen": {"lexical_weight": chosen["lexical_weight"], "threshold": chosen["threshold"]},

@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -81,7 +81,7 @@ def run_load(url: str, users: int, total: int, time_limit: float) -> dict:
     differ = sum(1 for _, _, e in results if e and e.startswith("answer differs"))
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")  # noqa: E731
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "users": users,
         "asked": len(results),
         "planned": total,

@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def start_server(home: Path, port: int, log: Path) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"rag ui did not start: {log.read_text()[-2000:]}")
+                raise SystemExit(f"rag ui did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.5)
 
 
@@ -119,7 +119,7 @@ def run(url: str, home: Path, users: int, total: int) -> dict:
                 "throughput_qps": round(len(lat) / wall, 2), **ms(lat)}
 
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "questions": total,
         "rows": [row("in-process Index.answer", inproc, inproc_errs, in_wall, 1),

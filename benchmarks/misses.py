@@ -15,7 +15,7 @@ import json
 import shlex
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     rank_table = ("| rank of the fact's chunk in its article (found article, other chunks) | facts | share |\n"
                   "|---|---:|---:|\n" + "".join(
                       f"| {'6 or lower' if r == 5 else r + 1} | {ranks[r]} | {ranks[r] / wrong:.3f} |\n" for r in sorted(ranks)))
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/misses.py " + " ".join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     print(table + "\n" + rank_table)

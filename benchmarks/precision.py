@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +85,7 @@ def main() -> None:
         speed.setdefault(precision, []).append(len(sample) / (time.perf_counter() - t))
 
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "nice -n 10 .venv/bin/python benchmarks/precision.py " + " ".join(sys.argv[1:]),
         "threads": os.environ.get("OMP_NUM_THREADS", ""),
         "corpus": str(args.corpus),

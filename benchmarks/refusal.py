@@ -13,7 +13,7 @@ import json
 import os
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -79,12 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     table = head + "".join(f"| {r['min_support']:.3f} | {r['mh_null']:.3f} | {r['mh_answerable']:.3f} | "
                            f"{r['bundled_no']:.3f} | {r['bundled_yes']:.3f} |\n" for r in rows)
     print(table)
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     # RAG_* settings change what runs (e.g. RAG_COLLECTION picks a cached index's collection): record them too.
     env = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("RAG_"))
     command = f"{env}OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/refusal.py " + " ".join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
-    note = f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}."
+    note = (f"Dev split only: {len(null)} MultiHop-RAG null queries, {len(answerable)} answerable dev queries; "
+            f"bundled: {len(BUNDLED_NO)} + {len(BUNDLED_YES)}.")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "refusal.md").write_text(f"# Refusal calibration\n\n{header(when, command)}\n{note}\n\n{table}")
     (args.out / "refusal.json").write_text(json.dumps({"date": when, "command": command, "note": note, "rows": rows,

@@ -18,7 +18,7 @@ import shlex
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -214,7 +214,7 @@ def report(rows: list[dict], n: int, args: argparse.Namespace) -> int:
     by_subset = "| system | slice | queries | Hits@10 | Hits@4 | MRR@10 | fact recall@10 |\n|---|---|---:|---:|---:|---:|---:|\n" + "".join(
         f"| {r['system']} | {label} | {m['queries']} | {m['hits@10']:.3f} | {m['hits@4']:.3f} | {m['mrr@10']:.3f} "
         f"| {m['fact_recall@10']:.3f} |\n" for r in rows for label, m in r["subsets"].items())
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = (f"MultiHop-RAG dev split (query index % 5 != 0), null queries left out: {n} queries. 256-token chunks, "
             "top 10, hit = chunk contains a gold fact (whitespace removed). Latency: warm, one query at a time; "
             "ours = retrieval + answer composition, baselines = retrieval only.")

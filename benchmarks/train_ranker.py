@@ -13,7 +13,7 @@ import argparse
 import shlex
 import sys
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.folds_out = args.folds_out or args.cache / "ranker-folds"
     queries, data, kw, weights = collect(args.cache, args.data, args.limit, args.pool)
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/train_ranker.py " + " ".join(
         map(shlex.quote, [a for a in (sys.argv[1:] if argv is None else argv) if a != "--article-split"]))
     if args.article_split:

@@ -46,7 +46,7 @@ def load_thresholds(path: str | Path = DEFAULT) -> dict[str, dict[str, float]]:
         raise RagError(f"thresholds file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise RagError(f"thresholds file {path}: {exc}") from None
-    out = {"min": {}, "max": {}}
+    out: dict[str, dict[str, float]] = {"min": {}, "max": {}}
     for bound in out:
         for metric, limit in data.get(bound, {}).items():
             if not isinstance(limit, (int, float)):

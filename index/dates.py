@@ -9,7 +9,8 @@ _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 # Cheap pre-check so dateparser (slow) only sees lines that can be dates.
-_DATEISH = re.compile(rf"\b\d{{4}}-\d{{2}}-\d{{2}}|\b\d{{1,2}}\s+{_MONTH}\.?,?\s+\d{{4}}|{_MONTH}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}", re.I)
+_DATEISH = re.compile(rf"\b\d{{4}}-\d{{2}}-\d{{2}}|\b\d{{1,2}}\s+{_MONTH}\.?,?\s+\d{{4}}"
+                      rf"|{_MONTH}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}", re.I)
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ]\d)")
 # The written forms found on news pages, matched anywhere in a short line, so a date survives the words
 # around it ("Posted Tuesday, February 20, 2024 9:15 am", "November 3, 2023 4:12 PM UTC Updated 2 hours ago").

@@ -134,7 +134,7 @@ def index_paths(
     return report
 
 
-def index_bundled(index: "Index") -> None:
+def index_bundled(index: Index) -> None:
     """The first-use step (entry point `newsrag.first_use`): an empty index gets the `articles_dir` articles."""
     folder = Path(index.config.articles_dir)
     if folder.is_dir():

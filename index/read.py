@@ -54,7 +54,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
                 if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
                     yield f
         elif p.is_file():
-            yield p if p.suffix.lower() in SUFFIXES else Skipped(str(p), f"unsupported type {p.suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
+            yield p if p.suffix.lower() in SUFFIXES else Skipped(
+                str(p), f"unsupported type {p.suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
         else:
             yield Skipped(str(p), "no such file or folder")
 

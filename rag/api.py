@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 FirstUse = Callable[["Index"], object]  # fills an empty index (e.g. with the bundled articles)
 FIRST_USE_GROUP = "newsrag.first_use"  # entry points: what an empty default index is filled with
 
-_indexes: dict[Config, "Index"] = {}
+_indexes: dict[Config, Index] = {}
 _indexes_lock = threading.Lock()
 
 
@@ -59,7 +59,7 @@ class Index:
         self._index_lock = threading.Lock()
 
     # --- resources lent to engines ----------------------------------------------------------------
-    def embedder(self) -> "BaseEmbedding":
+    def embedder(self) -> BaseEmbedding:
         from rag.storage.embedder import embedder
 
         return embedder(self.config.embed_batch, self.store.embed_precision())
@@ -97,10 +97,7 @@ class Index:
                since: date | None = None, until: date | None = None, history: Sequence[Turn] | None = None,
                engine: str | None = None) -> Answer:
         """The verified answer to `question` (with `history`, a follow-up is read against the conversation)."""
-        final = None
-        for final in self.stream(question, k, sources, since, until, history, engine):
-            pass
-        assert final is not None  # every engine yields at least its final answer
+        *_, final = self.stream(question, k, sources, since, until, history, engine)  # every engine yields its final answer
         return final
 
     def stream(self, question: str, k: int | None = None, sources: list[str] | None = None,

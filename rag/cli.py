@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (default: $RAG_CHROMA_URL)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] citations. Indexes articles/ first if the index is empty.")
+    p = sub.add_parser("ask", help="ask a question", description="Answer a question from the indexed articles, with [n] "
+                       "citations. Indexes articles/ first if the index is empty.")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: the top_k setting, 10)")
@@ -109,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", default=None, help="answer engine: extractive (default, offline) or llm")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("status", help="what is indexed", description="Show what the index holds (articles, chunks, size, models) and any disagreement between SQLite and Chroma; exits 1 if they disagree.")
+    p = sub.add_parser("status", help="what is indexed", description="Show what the index holds (articles, chunks, size, "
+                       "models) and any disagreement between SQLite and Chroma; exits 1 if they disagree.")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_status)
 

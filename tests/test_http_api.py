@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from rag.core.config import Config
-from rag.storage.store import Store
 from rag.core.records import Answer, Citation
 from rag.engines.verify import citation_problems
+from rag.storage.store import Store
 from tests.conftest import ROOT, SEVEN, free_port
 
 pytestmark = pytest.mark.server
@@ -334,8 +334,8 @@ def test_api_key_is_required_on_every_route(locked, method, path, body):
 
 
 def test_right_credentials_open_the_api_and_the_chat(locked):
-    from openai import AuthenticationError
     from gradio_client import Client
+    from openai import AuthenticationError
 
     with pytest.raises(AuthenticationError):
         _openai(locked.url, "wrong").chat.completions.create(model="newsrag", messages=[{"role": "user", "content": QUESTION}])

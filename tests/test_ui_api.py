@@ -61,9 +61,9 @@ def test_auth_is_required_when_set(config):
 
 
 def test_answer_endpoint_returns_json(client, config):
-    from rag.storage.store import Store
     from rag.core.records import Answer, Citation
     from rag.engines.verify import citation_problems
+    from rag.storage.store import Store
 
     d = client.predict("Who refused to sign the statement?", api_name="/answer")
     assert not d["refused"] and d["text"].startswith("China, Gabon, Ghana, India, Kenya, Mexico and Russia [1]")

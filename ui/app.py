@@ -153,9 +153,11 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         message.submit(respond, inputs, outputs, api_visibility="private", trigger_mode="always_last")
         chatbot.example_select(_example_text, None, message, api_visibility="private",
                                queue=False).then(respond, inputs, outputs, api_visibility="private")
-        reset = (lambda: ("", [], [], [], [], render.sources_panel([])), None, outputs)
-        clear.click(*reset, api_visibility="private", queue=False)
-        chatbot.clear(*reset, api_visibility="private", queue=False)  # the chat's own bin icon
+        def reset() -> tuple:
+            return "", [], [], [], [], render.sources_panel([])
+
+        clear.click(reset, None, outputs, api_visibility="private", queue=False)
+        chatbot.clear(reset, None, outputs, api_visibility="private", queue=False)  # the chat's own bin icon
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)

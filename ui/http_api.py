@@ -72,7 +72,7 @@ def create_api(index: Index, api_key: str | None = None, login: tuple[str, str] 
     _add_error_handlers(app)
     app.include_router(router)
     app.include_router(chat_router)
-    app.state.paths = {r.path for r in router.routes + chat_router.routes}
+    app.state.paths = {getattr(r, "path", "") for r in router.routes + chat_router.routes}
     app.include_router(fallback)  # last: unknown /v1/ paths get a JSON 404 here, not Gradio's page (mounted at "/")
     return app
 
@@ -220,7 +220,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message, param = validation_message(exc.errors())
+        message, param = validation_message(list(exc.errors()))
         return JSONResponse(error_body(400, message, param), 400)
 
     @app.exception_handler(StarletteHTTPException)

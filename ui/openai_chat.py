@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from rag.engines.registry import DEFAULT_ENGINE, available
 from rag.core.records import Answer
+from rag.engines.registry import DEFAULT_ENGINE, available
 from ui.http_guard import ApiError
 
 MODELS = {"newsrag": DEFAULT_ENGINE, "newsrag-llm": "llm"}  # model id -> answer engine

@@ -9,7 +9,8 @@ from ui.cli import API_KEY_ENV, add_api_key, is_loopback
 
 HELP = "serve the HTTP API (no chat page)"
 DESCRIPTION = (
-    "Serve the HTTP API on http://127.0.0.1:7860 (the port `rag ui` uses, so clients need no change): POST /v1/answer, GET /v1/retrieve, GET /v1/status, "
+    "Serve the HTTP API on http://127.0.0.1:7860 (the port `rag ui` uses, so clients need no change): "
+    "POST /v1/answer, GET /v1/retrieve, GET /v1/status, "
     "POST /v1/articles, and the OpenAI-compatible POST /v1/chat/completions and GET /v1/models (docs at /docs). "
     "Indexes articles/ first if the index is empty."
 )

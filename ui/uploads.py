@@ -76,12 +76,12 @@ def add_files(files: list[tuple[str, Path]], folder: Path, store: Store) -> Uplo
     bad: set[str] = set()
     for s in report.skipped:
         # A record inside a JSON file is reported as "path[3]" or "path:3": name the file and the record.
-        path = next((p for p in saved if s.path == p or s.path.startswith((p + "[", p + ":"))), None)
-        where = saved[path] + s.path[len(path):] if path else Path(s.path).name
+        stored = next((p for p in saved if s.path == p or s.path.startswith((p + "[", p + ":"))), None)
+        where = saved[stored] + s.path[len(stored):] if stored else Path(s.path).name
         result.skipped.append((where, s.reason))
-        if path and s.path == path:
-            bad.add(path)
-            Path(path).unlink(missing_ok=True)  # keep only files that went in
+        if stored and s.path == stored:
+            bad.add(stored)
+            Path(stored).unlink(missing_ok=True)  # keep only files that went in
     result.indexed = [name for p, name in saved.items() if p not in bad]
     result.added, result.updated, result.unchanged, result.chunks = report.added, report.updated, report.unchanged, report.chunks
     return result

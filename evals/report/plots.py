@@ -4,7 +4,7 @@ from __future__ import annotations
 from html import escape
 
 
-def metric_bars(values: dict[str, float | None], floors: dict[str, float], lower_better: set[str] = frozenset(),
+def metric_bars(values: dict[str, float | None], floors: dict[str, float], lower_better: frozenset[str] | set[str] = frozenset(),
                 width: int = 560) -> str:
     """Horizontal bars for 0..1 metrics with a tick at each floor; red when below it; ↓ marks lower-is-better."""
     rows = [(k, v) for k, v in values.items() if v is not None and 0.0 <= v <= 1.0]

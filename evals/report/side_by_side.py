@@ -17,7 +17,7 @@ def lower_is_better(name: str, data: dict[str, Any] | None = None) -> bool:
 def rows(base: dict[str, Any], other: dict[str, Any]) -> list[tuple[str, float | None, float | None, float | None, str]]:
     """(metric, baseline value, other value, other − baseline, "better"/"worse"/"") for every metric of either."""
     ma, mb = flat_metrics(base), flat_metrics(other)
-    out = []
+    out: list[tuple[str, float | None, float | None, float | None, str]] = []
     for name in dict.fromkeys([*ma, *mb]):
         va, vb = ma.get(name), mb.get(name)
         if va is None or vb is None:

@@ -44,7 +44,7 @@ class Config:
     llm_min_support: float = 0.66  # per-sentence support needed to keep an LLM sentence (calibrated on MultiHop-RAG dev)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> "Config":
+    def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
         """Defaults < TOML file (`path`, $RAG_CONFIG, ./rag.toml) < RAG_* env vars < `overrides`."""
         values: dict[str, Any] = {}
         file = Path(path) if path else Path(os.environ.get("RAG_CONFIG", "rag.toml"))
@@ -62,7 +62,7 @@ class Config:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls()._with(values)
 
-    def _with(self, values: dict[str, Any]) -> "Config":
+    def _with(self, values: dict[str, Any]) -> Config:
         known = {f.name: f for f in fields(self)}
         typed: dict[str, Any] = {}
         for key, raw in values.items():

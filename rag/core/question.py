@@ -9,7 +9,8 @@ from rag.core.errors import BadQuestion
 MAX_CHARS = 2000
 
 # Function words: an English question has some; one in another language has its own instead.
-_ENGLISH = set("the an of to in on at for and or is are was were did does do who what when where why how which whom with by from that this it".split())
+_ENGLISH = set("the an of to in on at for and or is are was were did does do who what when where why how which whom with by "
+               "from that this it".split())
 _FOREIGN = set(
     """el la los las del que qué quién quien cuándo dónde por para una es con como no se le les des est qui quoi où
     pourquoi comment une avec de du dans sur der die das und ist wer was wann wo warum wie nicht ein eine mit den dem il

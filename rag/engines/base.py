@@ -21,7 +21,7 @@ class Resources(Protocol):
 
     config: Config
 
-    def embedder(self) -> "BaseEmbedding":
+    def embedder(self) -> BaseEmbedding:
         """The shared MiniLM embedder, in the precision the index was built with."""
         ...
 
@@ -29,7 +29,7 @@ class Resources(Protocol):
         """IDF weights of index terms (from the keyword index; from `passages` when it is empty)."""
         ...
 
-    def engine(self, name: str) -> "Engine":
+    def engine(self, name: str) -> Engine:
         """Another registered engine (the llm engine falls back to the extractive one)."""
         ...
 

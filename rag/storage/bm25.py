@@ -43,7 +43,7 @@ FORMAT = 2
 SEP = "|"
 _COLUMNS = ("chunk_id", "article_id", "position", "start", "end", "title", "source", "published", "published_day", "url")
 _lock = threading.Lock()
-_loaded: dict[str, "KeywordIndex"] = {}
+_loaded: dict[str, KeywordIndex] = {}
 Batch = list[tuple[Article, str, list[Chunk], Any]]  # (article, content hash, chunks, vectors), as the store writes
 
 

@@ -32,7 +32,7 @@ def _quantize(st_model: Any) -> None:
 
 
 @lru_cache(maxsize=2)
-def _load(batch: int, precision: str) -> "BaseEmbedding":
+def _load(batch: int, precision: str) -> BaseEmbedding:
     import torch
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
@@ -46,7 +46,7 @@ def _load(batch: int, precision: str) -> "BaseEmbedding":
     return model
 
 
-def embedder(batch: int, precision: str) -> "BaseEmbedding":
+def embedder(batch: int, precision: str) -> BaseEmbedding:
     """The shared llama-index embedding model for this batch size and precision (loaded once, thread-safe).
 
     Callers pass the precision the index was built with (`Store.embed_precision()`), so questions and chunks
@@ -69,7 +69,7 @@ def encode(texts: list[str], batch: int, precision: str) -> list[list[float]]:
     return vectors.tolist()
 
 
-def embed_query(text: str, batch: int, precision: str) -> "np.ndarray":
+def embed_query(text: str, batch: int, precision: str) -> np.ndarray:
     """One question's unit vector (float32), embedded like the index it is compared with."""
     import numpy as np
 

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -95,7 +95,7 @@ def _say(message: str) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -209,7 +209,7 @@ class Store:
             raise RagError(f"cannot open Chroma collection {self.config.collection!r}: {exc}") from exc
 
     @cached_property
-    def vector_store(self) -> "ChromaVectorStore":
+    def vector_store(self) -> ChromaVectorStore:
         """llama-index's view of the collection (used for adding nodes and for retrieval)."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 

@@ -73,7 +73,7 @@ def spans_of(passage: Passage) -> list[Span]:
     """A passage's sentences and adjacent sentence pairs, minus text addressed to an AI model."""
     sentences = [(s, e) for s, e in sentence_spans(passage.text) if not is_instruction(passage.text[s:e])]
     out = [Span(passage, passage.start + s, passage.start + e, passage.text[s:e]) for s, e in sentences]
-    for (s1, _), (s2, e2) in zip(sentences, sentences[1:]):
+    for (s1, _), (_, e2) in zip(sentences, sentences[1:]):
         if not is_instruction(passage.text[s1:e2]):
             out.append(Span(passage, passage.start + s1, passage.start + e2, passage.text[s1:e2]))
     return out

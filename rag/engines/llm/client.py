@@ -20,7 +20,7 @@ _PACKAGES = {
     "ollama": "llama-index-llms-ollama",
     "gguf": "llama-index-llms-llama-cpp",
 }
-_cache: dict[tuple, "LLM"] = {}
+_cache: dict[tuple, LLM] = {}
 _lock = threading.Lock()
 
 
@@ -62,7 +62,7 @@ def problem(config: Config) -> str | None:
     return None if given else _MISSING_SETTING[provider]
 
 
-def _build(config: Config) -> "LLM":
+def _build(config: Config) -> LLM:
     provider = (config.llm_provider or "openai-like").lower()
     if provider not in PROVIDERS:
         raise LLMUnavailable(f"unknown llm_provider {provider!r}; choose from {', '.join(PROVIDERS)}")
@@ -100,7 +100,7 @@ def _build(config: Config) -> "LLM":
         ) from exc
 
 
-def _gguf(config: Config) -> "LLM":
+def _gguf(config: Config) -> LLM:
     """A GGUF file run in-process by llama-cpp-python, prompted with the file's own chat template."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
     from llama_index.llms.llama_cpp import LlamaCPP
@@ -139,7 +139,7 @@ class _Msg:
         self.role, self.content = MessageRole(role), content
 
 
-def get_llm(config: Config) -> "LLM":
+def get_llm(config: Config) -> LLM:
     """The configured LLM, built once per distinct LLM setting."""
     key = (config.llm_provider, config.llm_url, config.llm_model, api_key(config), config.llm_gguf,
            config.llm_timeout, config.llm_max_tokens, config.llm_context_window)

@@ -50,7 +50,7 @@ def score_retrieval(queries: list[tuple[int, dict[str, Any]]], cfg: Config, k: i
     from rag.api import retrieve
 
     rows = []
-    for i, q in tqdm(queries, desc="retrieval", unit="q", disable=not progress, file=sys.stderr):
+    for _, q in tqdm(queries, desc="retrieval", unit="q", disable=not progress, file=sys.stderr):
         if q["question_type"] == "null_query":
             continue  # no evidence to find (the benchmark leaves these out too)
         facts = [e["fact"] for e in q["evidence_list"]]
@@ -78,7 +78,7 @@ def score_answers(queries: list[tuple[int, dict[str, Any]]], cfg: Config, engine
     picked = [(i, q) for i, q in queries if is_entity(q)][:limit]
     correct = refused = 0
     t0 = time.perf_counter()
-    for i, q in tqdm(picked, desc="answers", unit="q", disable=not progress, file=sys.stderr):
+    for _, q in tqdm(picked, desc="answers", unit="q", disable=not progress, file=sys.stderr):
         a = answer(q["query"], engine=engine, config=cfg)
         refused += a.refused
         correct += (not a.refused) and plain(q["answer"]).lower() in plain(a.text).lower()

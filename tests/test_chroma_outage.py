@@ -35,7 +35,7 @@ def start_chroma(data: Path, port: int, log: Path) -> subprocess.Popen:
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 stop(proc)
-                raise RuntimeError(f"chroma run did not start: {log.read_text()[-2000:]}")
+                raise RuntimeError(f"chroma run did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.3)
 
 

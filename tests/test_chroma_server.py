@@ -33,7 +33,7 @@ def chroma_server(tmp_path):
             break
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+                raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}") from None
             time.sleep(0.3)
     yield url, tmp_path / "server-data"
     os.kill(proc.pid, signal.SIGTERM)  # stop exactly the server this test started

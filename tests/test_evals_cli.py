@@ -15,7 +15,7 @@ PICK = ("who-refused", "when-blinken", "no-world-cup")
 
 @pytest.fixture(scope="module")
 def small_gold(tmp_path_factory):
-    lines = [l for l in BUNDLED.read_text(encoding="utf-8").splitlines() if json.loads(l)["id"] in PICK]
+    lines = [line for line in BUNDLED.read_text(encoding="utf-8").splitlines() if json.loads(line)["id"] in PICK]
     path = tmp_path_factory.mktemp("gold") / "small.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

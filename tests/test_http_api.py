@@ -57,7 +57,7 @@ class Server:
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
                     self.stop()
-                    raise RuntimeError(f"rag ui did not start: {self.log_path.read_text()[-3000:]}")
+                    raise RuntimeError(f"rag ui did not start: {self.log_path.read_text()[-3000:]}") from None
                 time.sleep(0.5)
 
     def stop(self) -> None:
@@ -326,7 +326,8 @@ ROUTES = [("GET", "/v1/models", None), ("GET", "/v1/status", None), ("GET", "/v1
 def test_api_key_is_required_on_every_route(locked, method, path, body):
     data = json.dumps(body).encode() if body else None
     kind = {"Content-Type": "application/json"} if data else {}
-    for auth in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}, {"Authorization": "Basic " + base64.b64encode(b"ann:wrong").decode()}):
+    wrong_basic = "Basic " + base64.b64encode(b"ann:wrong").decode()
+    for auth in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}, {"Authorization": wrong_basic}):
         got, d = request(f"{locked.url}{path}", data, method, kind | auth)
         assert got == 401 and "credentials" in d["error"]["message"], (auth, d)
     got, d = request(f"{locked.url}{path}", data, method, kind | {"Authorization": f"Bearer {KEY}"})
@@ -335,6 +336,7 @@ def test_api_key_is_required_on_every_route(locked, method, path, body):
 
 def test_right_credentials_open_the_api_and_the_chat(locked):
     from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError as GradioAuthError
     from openai import AuthenticationError
 
     with pytest.raises(AuthenticationError):
@@ -344,7 +346,7 @@ def test_right_credentials_open_the_api_and_the_chat(locked):
     # The chat login works on the API too (so --auth alone never leaves /v1/ open).
     basic = "Basic " + base64.b64encode(":".join(LOGIN).encode()).decode()
     assert request(f"{locked.url}/v1/status", headers={"Authorization": basic})[0] == 200
-    with pytest.raises(Exception):
+    with pytest.raises(GradioAuthError, match="credentials were not provided"):
         Client(locked.url, verbose=False)  # the chat page wants its login
     page = Client(locked.url, verbose=False, auth=LOGIN, download_files=False)
     assert "Gabon" in page.predict(QUESTION, api_name="/chat")

@@ -22,7 +22,7 @@ TOPICS = ["harbour", "election", "vaccine", "railway", "drought", "festival", "f
 def record(i: int, extra: str = "") -> dict:
     t = TOPICS[i % len(TOPICS)]
     body = " ".join(f"The {t} report {i} adds detail number {j} about the {t} plan.{extra}" for j in range(6))
-    return {"title": f"The {t} story {i}", "source": "Wire", "published_at": "2023-10-0%d" % (1 + i % 9),
+    return {"title": f"The {t} story {i}", "source": "Wire", "published_at": f"2023-10-0{1 + i % 9}",
             "url": f"https://example.org/{t}/{i}", "body": body}
 
 

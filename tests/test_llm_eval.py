@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is n
 
 
 def _gold(tmp_path, ids):
-    lines = [l for l in BUNDLED.read_text(encoding="utf-8").splitlines() if json.loads(l)["id"] in ids]
+    lines = [line for line in BUNDLED.read_text(encoding="utf-8").splitlines() if json.loads(line)["id"] in ids]
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -13,8 +13,9 @@ from tests.conftest import ROOT, SEVEN
 
 
 def test_import_sets_offline_environment():
-    code = "import os, rag; print(repr({k: os.environ.get(k) for k in ['HF_HUB_OFFLINE','TRANSFORMERS_OFFLINE','ANONYMIZED_TELEMETRY','GRADIO_ANALYTICS_ENABLED','TIKTOKEN_CACHE_DIR']}))"
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "TIKTOKEN_CACHE_DIR")}
+    keys = ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "TIKTOKEN_CACHE_DIR"]
+    code = f"import os, rag; print(repr({{k: os.environ.get(k) for k in {keys!r}}}))"
+    env = {k: v for k, v in os.environ.items() if k not in keys}
     out = eval(subprocess.check_output([sys.executable, "-c", code], env=env, text=True))
     assert out["HF_HUB_OFFLINE"] == "1" and out["TRANSFORMERS_OFFLINE"] == "1"
     assert out["ANONYMIZED_TELEMETRY"] == "False" and out["GRADIO_ANALYTICS_ENABLED"] == "False"

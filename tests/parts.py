@@ -1,4 +1,5 @@
-"""Optional parts some tests need (Chromium, a network namespace, the llm extra): skip with the reason, or fail where promised."""
+"""Optional parts some tests need (Chromium, a network namespace, the llm extra): skip with the reason, or fail
+where promised."""
 from __future__ import annotations
 
 import importlib.util

@@ -71,3 +71,5 @@ def test_years_and_dates_are_not_counts():
     assert counted("The regime ran tests on 20 January 2017.") == []
     assert counted("In 2017 the regime ran tests in 1998 and on 5 March.") == []
     assert counted("By 2022 the regime had run 12 tests.") == [(12.0, "12")]
+    assert counted("The 2017 tests were the largest, with 3 tests in March.") == [(3.0, "3")]  # a year before a noun
+    assert counted("Tests resumed on 20 January and on January 24 after 5 quiet weeks.") == [(5.0, "5")]

@@ -22,8 +22,8 @@ from rag.core.errors import RagError
 from rag.engines.verify import citation_problems
 from rag.storage.store import Store
 from tests.conftest import ROOT
-from tests.llm_server import llm_url, smollm2_gguf  # noqa: F401 (fixture)
 from tests.llm_server import free_port as _free_port
+from tests.llm_server import llm_url, smollm2_gguf  # noqa: F401 (fixture)
 
 QUESTION = "Who refused to sign the statement?"
 INVENTED = "The statement was later signed by Brazil's president at a ceremony in Lisbon [1]."

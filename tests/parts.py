@@ -40,7 +40,7 @@ def llm_missing() -> str | None:
 
 def chromium_missing() -> str | None:
     """Why the browser tests cannot run, or None."""
-    return None if os.path.exists(CHROMIUM) else f"{CHROMIUM} is missing (`make test` installs Debian's chromium when run as root)"
+    return None if os.path.exists(CHROMIUM) else f"{CHROMIUM} is missing (`make test` installs Debian's chromium as root)"
 
 
 @cache

@@ -73,12 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/issue3"))
     parser.add_argument("--bundled-home", type=Path, default=Path("/tmp/issue3/small_home"))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--collection", help="the MultiHop-RAG index's collection (default: the setting's; "
+                                             "`rag eval multihop` builds multihop_rag)")
     args = parser.parse_args(argv)
     queries = json.loads((args.data / "MultiHopRAG.json").read_text())
     dev = [q for i, q in enumerate(queries) if in_split(i, "dev")]
     null = [q["query"] for q in dev if q["question_type"] == "null_query"]
     answerable = [q["query"] for q in dev if q["question_type"] != "null_query"][: len(null)]
-    mh = Config.load(home=args.cache / "mh_home")
+    mh = Config.load(home=args.cache / "mh_home", **({"collection": args.collection} if args.collection else {}))
+    from rag.storage.store import Store
+
+    if Store(mh).chunk_count() == 0:  # else every MultiHop question "refuses" and the columns read 1.000 / 0.000
+        raise SystemExit(f"refusal.py: no MultiHop-RAG index at {mh.home} (collection {mh.collection}); "
+                         f"build it with benchmarks/retrieval.py --cache {args.cache}")
     small = Config.load(home=args.bundled_home, articles_dir=ROOT / "articles")
     near = near_topic_unanswerable()
     s = {"mh_null": supports(mh, null), "mh_answerable": supports(mh, answerable),

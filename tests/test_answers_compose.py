@@ -61,6 +61,15 @@ def test_direct_spans_are_verbatim():
 def test_years_and_dates_are_not_counts():
     from rag.engines.extractive.evidence import Evidence
 
-    p = _p("a1", "In 2017 the regime ran 3 tests on 20 January.", "AP")
-    figs = figures("How many tests?", [Evidence(p, 100, 100 + len(p.text), p.text)])
-    assert [(f.value, f.noun) for f in figs] == [(3.0, "tests on January")]
+    def counted(text: str) -> list[tuple[float, str]]:
+        p = _p("a1", text, "AP")
+        found = figures("How many tests?", [Evidence(p, 100, 100 + len(p.text), p.text)])
+        return [(f.value, p.text[f.start:f.end]) for f in found]
+
+    # The one count is 3 (its number word, verbatim); the year 2017 and the day 20 are not counts.
+    assert counted("In 2017 the regime ran 3 tests on 20 January.") == [(3.0, "3")]
+    assert counted("The regime ran tests on 20 January 2017.") == []
+    assert counted("In 2017 the regime ran tests in 1998 and on 5 March.") == []
+    assert counted("By 2022 the regime had run 12 tests.") == [(12.0, "12")]
+    assert counted("The 2017 tests were the largest, with 3 tests in March.") == [(3.0, "3")]  # a year before a noun
+    assert counted("Tests resumed on 20 January and on January 24 after 5 quiet weeks.") == [(5.0, "5")]

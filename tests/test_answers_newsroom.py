@@ -85,6 +85,11 @@ def test_unanswerable_is_refused_with_related_passages(config, question):
     a = _checked(question, config)
     assert a.refused and a.text == REFUSAL and a.citations == []
     assert "[" not in a.text
+    # The closest passages are still offered (not cited): real chunks of the indexed articles, best first.
+    assert a.related, "a refusal should list the related passages it read"
+    body = Store(config).body
+    assert all(body(p.article_id)[p.start:p.end] == p.text for p in a.related)
+    assert [p.score for p in a.related] == sorted((p.score for p in a.related), reverse=True)
 
 
 def test_every_answer_passes_the_citation_check(config):

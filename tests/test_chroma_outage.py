@@ -50,6 +50,16 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         proc.wait(timeout=10)
 
 
+def _expected_passages(passages: list, config: Config) -> list[tuple[str, float]]:
+    """What retrieval must give on the two bundled articles, checked against the store, not another retrieve."""
+    store = Index(config).store
+    assert len(passages) == min(config.top_k, store.chunk_count()) == store.chunk_count()  # 7 chunks, k=10
+    assert len({p.chunk_id for p in passages}) == len(passages)
+    assert all(store.body(p.article_id)[p.start:p.end] == p.text for p in passages)
+    assert "refused to sign" in passages[0].text and passages[0].source == "The Guardian"
+    return [(p.chunk_id, p.score) for p in passages]
+
+
 def test_server_killed_mid_session_then_back(tmp_path):
     port, data, log = free_port(), tmp_path / "server-data", tmp_path / "chroma.log"
     url = f"http://127.0.0.1:{port}"
@@ -60,6 +70,8 @@ def test_server_killed_mid_session_then_back(tmp_path):
         index = Index(config)  # one long-lived session, as the UI holds it
         before = index.answer(QUESTION)
         assert not before.refused and all(c in before.text for c in SEVEN)
+        passages = index.retrieve(QUESTION)
+        expected = _expected_passages(passages, config)
 
         stop(server, signal.SIGKILL)  # the server dies without warning
         for call in (lambda: index.answer(QUESTION), lambda: index.retrieve(QUESTION)):
@@ -79,6 +91,9 @@ def test_server_killed_mid_session_then_back(tmp_path):
         server = start_chroma(data, port, log)  # back on the same address, same data
         after = index.answer(QUESTION)  # same object, same process: no restart needed
         assert after.to_dict() == before.to_dict()
-        assert [p.chunk_id for p in index.retrieve(QUESTION)] == [p.chunk_id for p in index.retriever.retrieve(QUESTION)]
+        # The same session retrieves what it did before the outage, and what a fresh session on the restarted
+        # server retrieves: every chunk of the two articles, best (the refusal sentence's chunk) first.
+        assert [(p.chunk_id, p.score) for p in index.retrieve(QUESTION)] == expected
+        assert [(p.chunk_id, p.score) for p in Index(config).retrieve(QUESTION)] == expected
     finally:
         stop(server)

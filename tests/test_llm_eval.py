@@ -8,9 +8,9 @@ import pytest
 
 from evals.gold import BUNDLED
 from rag.cli import main
-from tests.llm_server import MISSING, llm_url  # noqa: F401 (fixture)
+from tests.llm_server import llm_url  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is not installed ({MISSING}); run `make llm`")
+pytestmark = pytest.mark.llm  # skips with the reason without the llm extra (tests/conftest.py)
 
 
 def _gold(tmp_path, ids):

@@ -1,4 +1,9 @@
-"""The llm engine against a real model: SmolLM2-135M served by llama_cpp.server over the OpenAI HTTP API."""
+"""The llm engine against a real model: SmolLM2-135M served by llama_cpp.server over the OpenAI HTTP API.
+
+One test requires an answer written by the model itself (`test_model_itself_answers_an_easy_question`): engine
+"llm", right, cited. The `test_plumbing_*` tests check the wiring around a real server (requests, streaming,
+condensing, the CLI, the in-process GGUF) and what is kept of whatever the 135M model writes; they accept the
+extractive fallback ("llm-fallback"), because this small model's reply to a long prompt is often unsupported."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,13 +22,13 @@ from rag.core.errors import RagError
 from rag.engines.verify import citation_problems
 from rag.storage.store import Store
 from tests.conftest import ROOT
-from tests.llm_server import MISSING, llm_url, smollm2_gguf  # noqa: F401 (fixture)
 from tests.llm_server import free_port as _free_port
+from tests.llm_server import llm_url, smollm2_gguf  # noqa: F401 (fixture)
 
 QUESTION = "Who refused to sign the statement?"
 INVENTED = "The statement was later signed by Brazil's president at a ceremony in Lisbon [1]."
 
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is not installed ({MISSING}); run `make llm`")
+pytestmark = pytest.mark.llm  # skips with the reason without the llm extra (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,7 @@ def _verified(a, config):
 
 @pytest.mark.server
 @pytest.mark.slow
-def test_answer_through_openai_compatible_server(llm_config):
+def test_plumbing_reply_is_kept_claim_by_claim(llm_config):
     from rag.engines.llm.claims import split_claims
     from rag.engines.llm.client import chat
     from rag.engines.llm.engine import finish
@@ -60,6 +65,22 @@ def test_answer_through_openai_compatible_server(llm_config):
         assert all(c.score >= llm_config.llm_min_support for c in result.citations)
 
 
+# Deterministic (temperature 0, one thread): shown the best passage only, SmolLM2-135M replies "China's ambassador to
+# the UN is Zhang Jun." (2026-12-01), a sentence the support check keeps; with 2-6 passages it drifts or falls back.
+EASY = "Who is China's ambassador to the UN?"
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_model_itself_answers_an_easy_question(llm_config):
+    """Not plumbing: fails if the model's own answer never gets through (a fallback, a refusal, a wrong name)."""
+    cfg = dataclasses.replace(llm_config, llm_passages=1)
+    a = _verified(answer(EASY, engine="llm", config=cfg), cfg)
+    print("model answer:", a.text)
+    assert a.engine == "llm" and not a.refused, a.text
+    assert "Zhang Jun" in a.text and any("Zhang Jun" in c.text for c in a.citations), a.text
+
+
 @pytest.mark.server
 @pytest.mark.slow
 def test_real_reply_plus_invented_sentence_loses_the_invention(llm_config):
@@ -75,7 +96,7 @@ def test_real_reply_plus_invented_sentence_loses_the_invention(llm_config):
 
 @pytest.mark.server
 @pytest.mark.slow
-def test_streaming_yields_only_verified_answers(llm_config):
+def test_plumbing_streaming_yields_only_verified_answers(llm_config):
     parts = list(get_index(llm_config).stream(QUESTION, engine="llm"))
     assert parts, "stream yielded nothing"
     for p in parts:
@@ -113,7 +134,7 @@ def test_instructions_inside_an_article_do_not_change_the_answer(llm_config, tmp
 
 @pytest.mark.server
 @pytest.mark.slow
-def test_follow_up_is_condensed_by_the_llm(llm_config):
+def test_plumbing_follow_up_is_condensed_by_the_llm(llm_config):
     from rag.engines.llm.engine import condense
 
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "China and Russia refused. [1]"}]
@@ -125,7 +146,7 @@ def test_follow_up_is_condensed_by_the_llm(llm_config):
 
 @pytest.mark.server
 @pytest.mark.slow
-def test_cli_ask_engine_llm(llm_config):
+def test_plumbing_cli_ask_engine_llm(llm_config):
     env = {**os.environ, "RAG_HOME": str(llm_config.home), "RAG_LLM_URL": llm_config.llm_url,
            "RAG_LLM_MODEL": "smollm2", "RAG_ARTICLES_DIR": str(llm_config.articles_dir)}
     out = subprocess.run([sys.executable, "-m", "rag.cli", "ask", QUESTION, "--engine", "llm", "--json"],
@@ -168,7 +189,7 @@ def test_providers_are_built_from_config(config):
 
 
 @pytest.mark.slow
-def test_local_gguf_in_process(config):
+def test_plumbing_local_gguf_in_process(config):
     from rag.engines.llm.client import _cache, get_llm
 
     cfg = dataclasses.replace(config, llm_provider="gguf", llm_gguf=str(smollm2_gguf()), llm_context_window=8192)

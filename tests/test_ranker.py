@@ -2,12 +2,16 @@
 and retrieval uses it when switched on (the default is the fused score)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from rag.core.config import Config
+from rag.core.tuning import TUNING
 from rag.retrieval import ranker
 from rag.retrieval.features import FEATURES, features
-from rag.retrieval.retriever import Retriever
+from rag.retrieval.retriever import Retriever, default_score
 from rag.storage.store import Store
 
 
@@ -54,14 +58,29 @@ def test_bundled_model_reads_the_features_we_compute(config):
     assert np.all((p > 0) & (p < 1)) and p.std() > 0  # the model separates candidates
 
 
-def test_ranker_is_opt_in_and_orders_retrieval_when_on(config):
-    q = "Who refused to sign the statement?"
+def test_ranker_is_opt_in(config):
     assert Config().rerank is False and Retriever(Store(config), config).model is None  # opt-in, see README
+
+
+# Five questions whose ranker order differs from the fused order over the bundled articles (checked 2026-12-01).
+QUESTIONS = ["Who refused to sign the statement?", "How many weapons tests did North Korea carry out in January?",
+             "What did Zhang Jun say the key to easing tensions was?", "When will Blinken hold trilateral talks in Hawaii?",
+             "What did Linda Thomas-Greenfield say about the sanctions proposal?"]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_ranker_on_orders_retrieval_by_the_models_own_scores(config, question):
+    # No per-article/per-outlet turn taking here, so the order is the scores' order alone.
+    weights = dataclasses.replace(TUNING.fusion, per_article=1000, per_source=1000)
     on_config = Config.load(home=config.home, articles_dir=config.articles_dir, rerank=True)
-    on = Retriever(Store(on_config), on_config).retrieve(q)
-    off_config = Config.load(home=config.home, articles_dir=config.articles_dir, rerank=False)
-    off = Retriever(Store(off_config), off_config).retrieve(q)
-    assert len(on) == len(off) == min(10, Store(config).chunk_count())
-    assert all(0 <= p.score <= 1 for p in on)  # the model's probability
-    assert [p.score for p in on] == sorted((p.score for p in on), reverse=True)
-    assert [p.chunk_id for p in on] != [p.chunk_id for p in off] or on[0].score != off[0].score
+    retriever = Retriever(Store(on_config), on_config, weights=weights)
+    on = retriever.retrieve(question, k=100)
+
+    pool, _, kw = retriever.candidates(question)
+    p = ranker.load().score(features(pool, kw))  # the bundled model, scored here over the same features
+    ids = [kw.meta[i]["chunk_id"] for i in pool.rows]
+    by_model = [ids[i] for i in np.argsort(-p, kind="stable")]
+    by_fused = [ids[i] for i in np.argsort(-default_score(pool, weights), kind="stable")]
+    assert [x.chunk_id for x in on] == by_model
+    assert by_model != by_fused  # so the check above tells the ranker's order from the fused one
+    assert [x.score for x in on] == [round(float(x), 4) for x in sorted(p, reverse=True)]  # its probabilities

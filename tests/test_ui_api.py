@@ -42,6 +42,14 @@ def test_chat_and_answer_are_the_only_public_endpoints(client):
     assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/chat", "/answer"}
 
 
+def _login(url: str, user: str, password: str) -> tuple[int, dict]:
+    """POST the login form as the browser does: (status, JSON body)."""
+    import httpx
+
+    r = httpx.post(f"{url.rstrip('/')}/login", data={"username": user, "password": password})
+    return r.status_code, r.json()
+
+
 def test_auth_is_required_when_set(config):
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
@@ -51,10 +59,13 @@ def test_auth_is_required_when_set(config):
     app = build_app(config)
     url = launch(app, port=free_port(), auth=("ann", "s3cret"))
     try:
+        # The app itself says 401 (AuthenticationError), not a connection or server error passing for a rejection.
         with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False)
-        with pytest.raises(ValueError, match="Could not login"):  # a wrong password is refused at the login
+        with pytest.raises(ValueError, match="Could not login"):  # the app's 400 "Incorrect credentials."
             Client(url, verbose=False, auth=("ann", "wrong"))
+        assert _login(url, "ann", "wrong") == (400, {"detail": "Incorrect credentials."})
+        assert _login(url, "ann", "s3cret")[0] == 200
         md = Client(url, verbose=False, auth=("ann", "s3cret")).predict("Who refused to sign the statement?", api_name="/chat")
         assert "Gabon" in md
     finally:

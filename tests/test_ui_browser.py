@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from test_ui_api import free_port
 
 from rag.api import answer
 from rag.core.config import Config
+from tests.parts import CHROMIUM, chromium_missing, need
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "ui.png"
 QUESTION = "Who refused to sign the statement?"
 TIMEOUT = 90_000  # ms; the machine's two cores are shared
@@ -38,8 +37,7 @@ def url(ui_config):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    need("chromium", chromium_missing())  # skips with the reason, or fails under CI=true
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

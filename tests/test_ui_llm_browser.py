@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 
 import pytest
@@ -10,12 +9,11 @@ import pytest
 from rag.core.config import Config
 from rag.storage.store import Store
 from tests.conftest import ARTICLES
-from tests.llm_server import MISSING, free_port, llm_url  # noqa: F401 (fixture)
+from tests.llm_server import free_port, llm_url  # noqa: F401 (fixture)
+from tests.parts import CHROMIUM, chromium_missing, need
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow,
-              pytest.mark.skipif(MISSING is not None, reason=f"the llm extra is not installed ({MISSING}); run `make llm`")]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow, pytest.mark.llm]  # llm: see tests/conftest.py
 
-CHROMIUM = "/usr/bin/chromium"
 QUESTION = "Who refused to sign the statement?"
 ANSWER_TIMEOUT = 900_000  # ms: a 1,700-token prompt on two shared cores can take minutes
 
@@ -28,8 +26,7 @@ def llm_ui_config(tmp_path_factory: pytest.TempPathFactory, llm_url: str) -> Con
 
 @pytest.fixture(scope="module")
 def page(llm_ui_config):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    need("chromium", chromium_missing())  # skips with the reason, or fails under CI=true
     from playwright.sync_api import sync_playwright
 
     from ui.app import build_app, launch

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402,F401  (offline environment first)
+from benchmarks import header  # noqa: E402
 from benchmarks.load import QUESTIONS, _free_port  # noqa: E402  (the same questions as the Gradio load test)
 
 
@@ -154,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     errors = [e for r in result["rows"] for e in r["error_examples"]]
     out.with_suffix(".md").write_text(
-        f"# HTTP API load test\n\n{result['date']} on this machine (2 cores shared, 1-min load {result['load_avg_1m']}), "
-        f"`{result['command']}`\n\nA real `rag ui` process on the bundled articles; every question through the OpenAI "
+        f"# HTTP API load test\n\n{header(result['date'][:16].replace('T', ' ') + ' UTC', result['command'])}\n"
+        f"On this machine: 2 cores shared, 1-min load {result['load_avg_1m']}.\n\nA real `rag ui` process on the bundled articles; every question through the OpenAI "
         "client; \"same as 1 user\" compares text and citations with the single-user HTTP answer (in-process too). The server answers "
         "one question at a time (answers are CPU-bound), so with 8 users a request waits for the ones before it: "
         "latency grows while throughput holds (here it rose: one request's HTTP and JSON work overlaps another's answering).\n\n" + table

@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = [e for r in result["rows"] for e in r["error_examples"]]
     out.with_suffix(".md").write_text(
         f"# HTTP API load test\n\n{header(result['date'][:16].replace('T', ' ') + ' UTC', result['command'])}\n"
-        f"On this machine: 2 cores shared, 1-min load {result['load_avg_1m']}.\n\nA real `rag ui` process on the bundled articles; every question through the OpenAI "
+        f"On this machine: 2 cores shared, 1-min load {result['load_avg_1m']}.\n\n"
+        "A real `rag ui` process on the bundled articles; every question through the OpenAI "
         "client; \"same as 1 user\" compares text and citations with the single-user HTTP answer (in-process too). "
         "The server answers "
         "one question at a time (answers are CPU-bound), so with 8 users a request waits for the ones before it: "

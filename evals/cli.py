@@ -20,8 +20,10 @@ EXIT_GATE = 1
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("suite", nargs="?", default="gold", choices=["gold", "multihop"],
-                   help="gold (default): a hand-written gold set; multihop: the MultiHop-RAG benchmark")
+    p.add_argument("suite", nargs="?", default="gold", choices=["gold", "multihop", "export-feedback"],
+                   help="gold (default): a hand-written gold set; multihop: the MultiHop-RAG benchmark; "
+                        "export-feedback: write the answers judged in the chat/API as gold cases (--out FILE)")
+    p.add_argument("--out", metavar="FILE", help="export-feedback: the gold JSONL file to write")
     p.add_argument("--gold", help="gold set JSONL (default: evals/gold/bundled.jsonl)")
     p.add_argument("--engine", help="answer engine (rag.engines.registry.ENGINES; default extractive)")
     p.add_argument("--baseline", metavar="ENGINE",
@@ -56,6 +58,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.compare:
             first, second = args.compare
             return _compare(first, second, folder=args.report)
+        if args.suite == "export-feedback":
+            return _export_feedback(args, config)
         if args.suite == "multihop":
             from evals.multihop import run_multihop
 
@@ -63,6 +67,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return _gold(args, config)
     except RagError as exc:
         return _bad(str(exc))
+
+
+def _export_feedback(args: argparse.Namespace, config: Config) -> int:
+    from evals.feedback import export_feedback, summary
+    from rag.api import Index
+
+    if not args.out:
+        return _bad("export-feedback needs --out FILE")
+    counts = export_feedback(Index(config, first_use=lambda index: None), Path(args.out))
+    print(f"wrote {args.out}: {summary(counts)}")
+    return 0
 
 
 def _compare(a_path: str, b_path: str, folder: str | None = None) -> int:

@@ -9,7 +9,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rag.core.config import Config
 from rag.core.question import clean_question
@@ -21,6 +22,7 @@ from rag.engines.registry import check_available, get_engine
 from rag.engines.verify import verify
 from rag.retrieval.retriever import Retriever
 from rag.storage import bm25
+from rag.storage.feedback import FeedbackLog
 from rag.storage.store import Store, reachable
 
 if TYPE_CHECKING:
@@ -111,6 +113,23 @@ class Index:
         for partial in chosen.stream(standalone, passages, history, self):
             partial.question = asked
             yield verify(partial, self.store.body)
+
+    def judge(self, answer: Answer | dict[str, Any], verdict: str, *, history: Sequence[Turn] | None = None,
+              expected: str | None = None, note: str | None = None) -> int:
+        """Record that `answer` (an Answer or its `to_dict()`) was right or wrong, with the expected answer or a
+        note; `rag eval export-feedback` turns the judgements into gold cases. Returns the judgement's number."""
+        given = answer.to_dict() if isinstance(answer, Answer) else answer
+        stored = self.store.paths()
+        files = {c["article_id"]: stored.get(c["article_id"]) or "" for c in given.get("citations", [])}
+        record = {
+            "question": given["question"], "history": [t if isinstance(t, dict) else list(t) for t in history or []],
+            "answer": given, "engine": given.get("engine"), "expected": (expected or "").strip() or None,
+            "note": (note or "").strip() or None,
+            "files": {aid: Path(path).name for aid, path in files.items() if path},
+            "index": {"home": str(self.config.home), "articles": self.store.article_count(),
+                      "changes": self.store.changes(), "last_indexed": self.store.last_indexed()},
+        }
+        return FeedbackLog(self.config.home).add(verdict, record)
 
     def _standalone(self, question: str, history: Sequence[Turn] | None, engine: Engine, k: int | None,
                     sources: list[str] | None, since: date | None,

@@ -83,7 +83,9 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         if answer is None:
             return
         sections = sections + [render.sources_section(turn, answer, index.store.body)]
-        turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        # The assistant turn keeps the whole answer too, so "Judge the last answer" records what was shown.
+        turns = turns + [{"role": "user", "content": question},
+                         {"role": "assistant", "content": answer.text, "answer": answer.to_dict()}]
         yield keep, chat, chat, turns, sections, render.sources_panel(sections)
 
     def chat_api(message: str) -> str:
@@ -142,6 +144,13 @@ def build_app(config: Config | None = None) -> gr.Blocks:
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label=".txt .md .html .json .jsonl",
                             elem_id="rag-upload")
             upload_report = gr.Markdown(elem_id="rag-upload-report")
+        with gr.Accordion("Judge the last answer", open=False, elem_id="rag-judge"):
+            expected = gr.Textbox(label="If it is wrong: the right answer, or a note (optional)", elem_id="rag-expected",
+                                  max_lines=3)
+            with gr.Row():
+                right = gr.Button("Right", size="sm", elem_id="rag-right")
+                wrong = gr.Button("Wrong", size="sm", elem_id="rag-wrong")
+            judged = gr.Markdown(elem_id="rag-judged")
         shown = gr.State([])  # the chat's messages as of the last finished answer
         turns = gr.State([])
         sections = gr.State([])
@@ -158,12 +167,30 @@ def build_app(config: Config | None = None) -> gr.Blocks:
 
         clear.click(reset, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(reset, None, outputs, api_visibility="private", queue=False)  # the chat's own bin icon
+        for button, verdict in ((right, "right"), (wrong, "wrong")):
+            button.click(lambda t, e, v=verdict: (judge_last(index, t, v, e), ""), [turns, expected], [judged, expected],
+                         api_visibility="private", queue=False)
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)
         gr.api(chat_api, api_name="chat")
         gr.api(answer_api, api_name="answer")
     return app
+
+
+def judge_last(index: Index, turns: list[dict], verdict: str, expected: str | None) -> str:
+    """Record the last answer of the conversation as right or wrong; the Markdown line the chat shows."""
+    last = next((t for t in reversed(turns) if t.get("role") == "assistant" and t.get("answer")), None)
+    if last is None:
+        return "Ask a question first: there is no answer to judge yet."
+    before = turns[: turns.index(last) - 1]
+    history = [{"role": t["role"], "content": t["content"]} for t in before]
+    text = (expected or "").strip()
+    # A "right" answer needs no expected answer: whatever was typed is kept as a note.
+    n = index.judge(last["answer"], verdict, history=history, expected=text if verdict == "wrong" else None,
+                    note=text if verdict == "right" else None)
+    return (f"Recorded judgement #{n}: **{verdict}**. `rag eval export-feedback --out FILE` turns judgements into "
+            "gold cases for `rag eval --gold FILE`.")
 
 
 def _example_text(evt: gr.SelectData) -> str:

@@ -6,7 +6,7 @@ import tempfile
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -119,6 +119,25 @@ def get_status(request: Request) -> dict[str, Any]:
     service = _service(request)
     with service.lock:
         return status_report(service.index.config, service.index.store)
+
+
+class FeedbackRequest(BaseModel):
+    """A judgement of an answer this API returned: `answer` is that response's JSON (Answer.to_dict())."""
+
+    answer: dict[str, Any]
+    verdict: Literal["right", "wrong"]
+    expected: StrictStr | None = Field(None, max_length=10_000)
+    note: StrictStr | None = Field(None, max_length=10_000)
+    history: list[dict[str, Any]] | None = Field(None, max_length=200)
+
+
+@router.post("/feedback", summary="Judge an answer right or wrong; `rag eval export-feedback` makes gold cases of them")
+def post_feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+    if not isinstance(body.answer.get("question"), str) or not isinstance(body.answer.get("citations", []), list):
+        raise ApiError(400, "answer must be the JSON of an answer (question, text, citations, ...)", "answer")
+    n = _service(request).index.judge(body.answer, body.verdict, history=body.history, expected=body.expected,
+                                      note=body.note)
+    return {"id": n, "verdict": body.verdict}
 
 
 @router.get("/articles", summary="The indexed articles, newest first, one page at a time")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from rag.core.config import Config
 from rag.core.records import Answer
+from rag.core.text import MARKER
 
 
 class Chat:
@@ -33,7 +35,25 @@ class Chat:
         self.answers.append(result)
         return result
 
+    def to_markdown(self) -> str:
+        """The conversation as Markdown, each answer's citations as footnotes (title, outlet, date, the sentence)."""
+        return conversation_markdown([(a.question, a.to_dict()) for a in self.answers])
+
     def reset(self) -> None:
         """Forget the conversation (the next question stands on its own)."""
         self.history.clear()
         self.answers.clear()
+
+
+def conversation_markdown(turns: list[tuple[str, dict[str, Any]]]) -> str:
+    """(question, `Answer.to_dict()`) pairs as Markdown; `[n]` becomes a footnote holding the cited sentence verbatim."""
+    out = ["# Conversation", ""]
+    for number, (question, answer) in enumerate(turns, 1):
+        text = MARKER.sub(f"[^{number}-\\1]", answer["text"])
+        out += [f"**Q{number}.** {question}", "", text, ""]
+        for c in answer.get("citations", []):
+            meta = ", ".join(x for x in (c.get("source"), c.get("published")) if x)
+            where = f"{c['title']} ({meta})" if meta else c["title"]
+            out.append(f"[^{number}-{c['n']}]: {where}: \u201c{c['text']}\u201d")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

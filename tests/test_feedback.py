@@ -114,3 +114,24 @@ def test_feedback_over_http(tmp_path, home):
     assert _export(home, out).returncode == 0
     (case,) = load_gold(out)
     assert json.loads(out.read_text().splitlines()[1])["tags"] == ["feedback", "right"] and case.answerable
+
+
+def test_a_conversation_exports_as_markdown_with_every_cited_sentence(config):
+    import re
+
+    from rag.chat import Chat
+    from rag.storage.store import Store
+
+    chat = Chat(config)
+    chat.ask(RIGHT_Q)
+    chat.ask("And who signed it?")
+    md = chat.to_markdown()
+    body = Store(config).body
+    assert md.startswith("# Conversation") and f"**Q1.** {RIGHT_Q}" in md and "**Q2.** And who signed it?" in md
+    for turn, answer in enumerate(chat.answers, 1):
+        for c in answer.citations:
+            assert f"[^{turn}-{c.n}]" in md  # the marker in the answer text...
+            line = next(x for x in md.splitlines() if x.startswith(f"[^{turn}-{c.n}]: "))
+            assert line.endswith(f"\u201c{c.text}\u201d") and c.title in line  # ...and its footnote, verbatim
+            assert body(c.article_id)[c.start:c.end] == c.text
+    assert not re.search(r"(?<!\^)\[\d+\]", md)  # every bare [n] became a footnote reference

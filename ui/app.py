@@ -15,6 +15,7 @@ from rag.core.errors import RagError
 from rag.engines.registry import DEFAULT_ENGINE, available
 from ui import render
 from ui.answers import steps, streams
+from ui.library import build_library
 from ui.uploads import add_files
 
 EXAMPLES = [
@@ -144,6 +145,7 @@ def build_app(config: Config | None = None) -> gr.Blocks:
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label=".txt .md .html .json .jsonl",
                             elem_id="rag-upload")
             upload_report = gr.Markdown(elem_id="rag-upload-report")
+        build_library(app, index)
         with gr.Accordion("Judge the last answer", open=False, elem_id="rag-judge"):
             expected = gr.Textbox(label="If it is wrong: the right answer, or a note (optional)", elem_id="rag-expected",
                                   max_lines=3)

@@ -156,6 +156,12 @@ def _idf(config: Config, passages: list[Passage]) -> Callable[[str], float]:
 def compose_answer(question: str, passages: list[Passage], config: Config,
                    history: Sequence[Turn] | None = None) -> Answer:
     """The extractive engine as registered in `rag.engines`; `question` may be a resolved follow-up."""
+    return previous_answer(question, passages, config, history)
+
+
+def previous_answer(question: str, passages: list[Passage], config: Config,
+                    history: Sequence[Turn] | None = None) -> Answer:
+    """Sentence extraction without question analysis (the engine before rag/reasoning; a benchmark baseline)."""
     own, context, earlier = split_resolved(question, history)
     avoid = normal(" ".join(earlier))
     result = compose(own, passages, idf=_idf(config, passages), similar=phrase_similarity,

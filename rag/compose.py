@@ -128,7 +128,8 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     body = first + [g for g in groups if normal(g[0].text) not in seen]
     parts = [f"{g[0].text} {''.join(citer.mark(e) for e in g)}" for g in body]
     text = (f"{lead}\n\n" if lead else "") + " ".join(parts)
-    return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict)
+    return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict,
+                  kind="entity" if lead else "passage")
 
 
 @lru_cache(maxsize=4096)
@@ -155,7 +156,18 @@ def _idf(config: Config, passages: list[Passage]) -> Callable[[str], float]:
 
 def compose_answer(question: str, passages: list[Passage], config: Config,
                    history: Sequence[Turn] | None = None) -> Answer:
-    """The extractive engine as registered in `rag.engines`; `question` may be a resolved follow-up."""
+    """The extractive engine as registered in `rag.engines`; `question` may be a resolved follow-up.
+
+    Yes/no, "X or Y" and several-part who/which questions are answered part by part (rag/reasoning.py);
+    the rest by sentence extraction."""
+    from rag.reasoning import reason
+
+    own, context, _ = split_resolved(question, history)
+    if not context:
+        reasoned = reason(own, passages, config, _idf(config, passages), _Citer, REFUSAL)
+        if reasoned is not None:
+            reasoned.question = question
+            return reasoned
     return previous_answer(question, passages, config, history)
 
 

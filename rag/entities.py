@@ -15,12 +15,13 @@ from rag.keyword import terms
 from rag.parts import SUPPORTED, PartEvidence
 from rag.evidence import Evidence
 
-_NAME = re.compile(r"\b[A-Z][\w’'\-.&]*(?:\s+(?:of\s+|de\s+|van\s+|von\s+)?[A-Z][\w’'\-&]*)*")
+_NAME = re.compile(r"\b[A-Z][\w’'\-&]*(?:\s+(?:of\s+|de\s+|van\s+|von\s+)?[A-Z][\w’'\-&]*)*")
 # Capitalised words that open sentences or name calendar things, not entities.
 _NOT_NAMES = set("""a an the this that these those it its he she they we i you his her their our my in on at for
 from by with as after before while when where who what which how why but and or if so yet also however still
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-september october november december mr mrs ms dr sir read more advertisement photograph getty images""".split())
+september october november december mr mrs ms dr sir read more advertisement photograph getty images of to into
+onto about over under per via than there here then now today yesterday""".split())
 _ORG_WORDS = re.compile(r"\b(inc|corp|corporation|co|ltd|llc|plc|group|research|capital|bank|university|league|"
                         r"club|fc|committee|commission|court|department|agency|association|foundation|institute|"
                         r"news|times|post|journal|network|labs?|technologies|systems|partners|ventures|fund|"
@@ -46,8 +47,9 @@ def names_in(sentence: str) -> list[str]:
         while words and words[0].lower().strip(".,") in _NOT_NAMES:
             words = words[1:]
         name = re.sub(r"(’s|'s|[.,’'])$", "", " ".join(words)).strip()
-        if name and name.lower() not in _NOT_NAMES:
-            out.append(name)
+        if not name or name.lower() in _NOT_NAMES or sum(w.isupper() and len(w) > 4 for w in words) > 1:
+            continue  # nothing left, a function word, or a shouted headline
+        out.append(name)
     return out
 
 
@@ -104,8 +106,12 @@ def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -
                                                               if n not in inside]:
                 if set(terms(name)) and not set(terms(name)) <= asked:
                     mentions.append((i, s * weight, e, name))
-    full = {m[3] for m in mentions if len(m[3].split()) >= 2}
     texts = list(dict.fromkeys(e.text for pe in ev for _, e in pe.ranked))
+    joined = " ".join(dict.fromkeys([*texts, *(e.passage.text for pe in ev for _, e in pe.ranked[:top])]))
+    # A lone word capitalised only where a sentence opens ("Additionally") is not a name.
+    mentions = [m for m in mentions if len(m[3].split()) > 1
+                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined)]
+    full = {m[3] for m in mentions if len(m[3].split()) >= 2}
     for i, s, e, name in mentions:
         key = name
         if len(name.split()) == 1:  # a surname (or one-word name) joins the longest full name ending with it

@@ -252,10 +252,14 @@ def analyse(question: str, known_sources: list[str]) -> Analysis:
                     set(whole.sources), unknown_outlets(question, known_sources))
 
 
+_NAMEPAT = r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+(?:of\s+)?[A-Z][\w&.\-]*){0,4})"
 _OUTLET_REF = re.compile(
     r"\b(?:article|report|piece|story|column|editorial|op-ed|coverage)s?\s+(?:published\s+)?(?:by|from|in)\s+"
-    r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4})"
-    r"|\b(?:an?|the)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4})\s+(?:article|report|piece|story)\b")
+    + _NAMEPAT
+    + r"|\b(?:an?|the)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4})\s+(?:article|report|piece|story)\b"
+    r"|\b(?:and|or)\s+(?:another|one|a second|the other)\s+(?:\w+\s+)?(?:by|from|in)\s+" + _NAMEPAT
+    + r"|\b(?:reported|published|discussed|covered|detailed)\s+(?:by|in)\s+" + _NAMEPAT
+    + r"|\b(?:articles|reports)\s+(?:from|by|in)\s+[^,?]*?\band\s+" + _NAMEPAT)
 
 
 _MONTH_DAY = set("""january february march april may june july august september october november december monday
@@ -267,7 +271,7 @@ def unknown_outlets(question: str, known_sources: list[str]) -> list[str]:
     known = {_plain(n) for n in known_sources} | {_plain(re.split(r"\s[-|]\s", n)[0]) for n in known_sources}
     out = []
     for m in _OUTLET_REF.finditer(question):
-        name = (m.group(1) or m.group(2) or "").strip()
+        name = next((g for g in m.groups() if g), "").strip()
         if name.split()[0].lower() in _MONTH_DAY if name else True:
             continue
         if name and _plain(name) not in known and not any(_plain(name) in k or k in _plain(name) for k in known if k):

@@ -90,6 +90,19 @@ def _fits(name: str, asks: str, texts: list[str]) -> bool:
     return True
 
 
+def _trim(name: str, joined: str) -> str:
+    """Drop leading words that are not part of the name: a title ("CEO of"), or an ordinary word that opens a
+    sentence ("Echoing", "Considering", "Didn't") and appears in lower case in the texts."""
+    words = name.split()
+    while len(words) > 1 and (re.fullmatch(_TITLE, words[0].lower().strip(".")) or words[0].lower() in _NOT_NAMES
+                              or re.search(rf"(?<![\w’'-]){re.escape(words[0].lower())}(?![\w’'-])", joined)
+                              or "'" in words[0] or "’" in words[0]):
+        words = words[1:]
+        if words and words[0].lower() in ("of", "at", "for"):
+            words = words[1:]
+    return " ".join(words)
+
+
 def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -> list[Candidate]:
     """Names in the parts' best sentences, typed and merged (a surname joins its full name), best first."""
     asked = set(terms(question))
@@ -108,14 +121,16 @@ def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -
                     mentions.append((i, s * weight, e, name))
     texts = list(dict.fromkeys(e.text for pe in ev for _, e in pe.ranked))
     joined = " ".join(dict.fromkeys([*texts, *(e.passage.text for pe in ev for _, e in pe.ranked[:top])]))
+    mentions = [(i, s, e, _trim(name, joined)) for i, s, e, name in mentions]
     # A lone word capitalised only where a sentence opens ("Additionally") is not a name.
-    mentions = [m for m in mentions if len(m[3].split()) > 1
-                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined)]
-    full = {m[3] for m in mentions if len(m[3].split()) >= 2}
+    mentions = [m for m in mentions if m[3] and (len(m[3].split()) > 1
+                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined))]
+    # Full names anywhere in the passages: a surname alone ("Bankman-Fried said") stands for the full name.
+    full = {n for n in (_trim(x, joined) for x in names_in(joined)) if len(n.split()) >= 2}
     for i, s, e, name in mentions:
         key = name
-        if len(name.split()) == 1:  # a surname (or one-word name) joins the longest full name ending with it
-            longer = sorted((f for f in full if f.split()[-1] == name), key=len, reverse=True)
+        if len(name.split()) == 1:  # a surname (or one-word name) joins the most frequent full name ending with it
+            longer = sorted((f for f in full if f.split()[-1] == name), key=lambda f: -joined.count(f))
             key = longer[0] if longer else name
         if not _fits(key, asks, texts):
             continue

@@ -67,6 +67,11 @@ _CALENDAR = re.compile(r"\b(january|february|march|april|may|june|july|august|se
                        r"(?:t[\d:+]+)?)?)\b", re.I)
 
 
+_TOPICAL = re.compile(r"\b(focus(es|ed|ing)? on|discuss(es|ed|ing)?|cover(s|ed|ing)?|mention(s|ed|ing)?|"
+                      r"highlight(s|ed|ing)?|address(es|ed|ing)?|reports? on|detail(s|ed|ing)?|talk(s|ed)? about|"
+                      r"about)\b", re.I)
+
+
 @dataclass
 class Part:
     """One clause of the question: its words, the outlets and days it names, whether it is negated."""
@@ -88,6 +93,11 @@ class Part:
         text = re.sub(r"(?<=\w)['’]s\b|(?<=s)['’](?=\s)", "", text)  # possessives: "judge's" is "judge"
         text = re.sub(r"(?<!\w)['‘’\"“”]|['‘’\"“”](?!\w)", " ", text)  # quotes around names
         return _CALENDAR.sub(" ", text)
+
+    @property
+    def topical(self) -> bool:
+        """A claim about what an article is about ("focuses on X", "discusses X"), not about what happened."""
+        return bool(_TOPICAL.search(self.text))
 
     def topic(self) -> list[str]:
         """Terms of the names the clause is about (capitalised words after its first word)."""
@@ -168,6 +178,11 @@ def _options(question: str) -> list[str]:
         a, b = m.group(1), m.group(2)
         if (a in SAME and b in DIFFERENT) or (a in DIFFERENT and b in SAME):
             return [a, b]
+    # "Do A and B agree on X, or do they present different Y?": the options are the two verbs.
+    m = re.search(r"\b(agree|align|similar|consistent|same)\b.*,?\s+or\s+(?:do|does|did|are|is|were)\s+(?:they|these|the\s+\w+)"
+                  r"\b.*?\b(differ|different|contradict|inconsistent)\b", question.lower())
+    if m:
+        return [m.group(1), m.group(2)]
     return []
 
 

@@ -163,6 +163,7 @@ def _claim(part: Part) -> str:
 
 
 MARGIN = 0.2  # how much closer an opposite sentence must be than the best same-polarity one to contradict
+TOPICAL_DROP = 0.1  # chosen on dev half A like the rest (+0.02 comparison on both halves)
 OPPOSITE = 0.2  # share of the claim's own words a sentence needs to contradict it
 PREDICATE, CLOSE = 0.15, 0.45  # a supporting sentence holds this share of the claim's words, or means it this closely
 
@@ -175,13 +176,15 @@ def says_it(e: Evidence) -> bool:
 
 def judge(part: Part, pe: PartEvidence) -> str:
     """supported / contradicted / missing from the part's best sentences and their polarity."""
-    if not pe.ranked or pe.score < SUPPORTED:
+    # "The Verge article focuses on X" is shown by a sentence about X: a lower bar, no predicate needed.
+    bar = SUPPORTED - TOPICAL_DROP if part.topical else SUPPORTED
+    if not pe.ranked or pe.score < bar:
         return "missing"
     want = polarity(_claim(part))
     words = set(part.terms())
     # The best sentence of the same polarity supports the clause; if the only close ones say the opposite,
     # it is contradicted.
-    close = [(s, e) for s, e in pe.ranked if s >= SUPPORTED and says_it(e)]
+    close = [(s, e) for s, e in pe.ranked if s >= bar and (part.topical or says_it(e))]
     if not close:
         return "missing"
     same = [(s, e) for s, e in close if local_polarity(e.text, words) == want]

@@ -32,16 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=MULTIHOP)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/multihop-home"))
     parser.add_argument("--n", type=int, default=400, help="first N dev questions (every type)")
+    parser.add_argument("--skip", type=int, default=0, help="start after the first SKIP dev questions (a fresh slice)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -before)")
     args = parser.parse_args(argv)
     queries = load_queries(args.data, "dev")
     cfg = multihop_config(Config.load(), args.cache)
-    result = score_all(queries, cfg, args.n, progress=True)
+    result = score_all(queries, cfg, args.n, progress=True, skip=args.skip)
     command = "OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/multihop_answers.py " + shlex.join(
         sys.argv[1:])
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    head = [f"# MultiHop-RAG answers, dev split, every question type ({stamp})", "", f"`{command}`"]
+    where = f"dev questions {args.skip + 1}-{args.skip + result['questions']}" if args.skip else "dev split"
+    head = [f"# MultiHop-RAG answers, {where}, every question type ({stamp})", "", f"`{command}`"]
     text = "\n".join(head + render(result, "extractive"))
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

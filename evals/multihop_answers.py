@@ -94,7 +94,7 @@ def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
 
 
 def score_all(queries: list[tuple[int, dict[str, Any]]], cfg: Config, limit: int, progress: bool,
-              engine: str | None = None) -> dict[str, Any]:
+              engine: str | None = None, skip: int = 0) -> dict[str, Any]:
     """Answer the first `limit` dev queries (every type) with the engine, the previous engine and the majority."""
     from tqdm import tqdm
 
@@ -104,7 +104,7 @@ def score_all(queries: list[tuple[int, dict[str, Any]]], cfg: Config, limit: int
     from rag.verify import verify
 
     majority = majority_answers(queries)
-    picked = queries[:limit]
+    picked = queries[skip : skip + limit]
     idx = get_index(cfg)
     rows: list[dict[str, Any]] = []
     times: list[float] = []

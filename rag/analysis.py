@@ -179,8 +179,8 @@ def _options(question: str) -> list[str]:
         if (a in SAME and b in DIFFERENT) or (a in DIFFERENT and b in SAME):
             return [a, b]
     # "Do A and B agree on X, or do they present different Y?": the options are the two verbs.
-    m = re.search(r"\b(agree|align|similar|consistent|same)\b.*,?\s+or\s+(?:do|does|did|are|is|were)\s+(?:they|these|the\s+\w+)"
-                  r"\b.*?\b(differ|different|contradict|inconsistent)\b", question.lower())
+    m = re.search(r"\b(agree|align|similar|consistent|same)\b.*,?\s+or\s+(?:do|does|did|are|is|were)\s+"
+                  r"(?:they|these|the\s+\w+)\b.*?\b(differ|different|contradict|inconsistent)\b", question.lower())
     if m:
         return [m.group(1), m.group(2)]
     return []

@@ -75,7 +75,8 @@ def person_like(name: str, texts: list[str]) -> bool:
                 person += 1  # the surname alone: "Whitfield said"
             if re.sub(r"[’']s$", "", w) == words[0] and nxt != words[1] and i:
                 org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
-        person += len(re.findall(rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
+        person += len(re.findall(
+            rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
         org += len(re.findall(rf"\b{_TITLE} (?:of|at) {re.escape(name)}|{re.escape(name)},? the company\b", t, re.I))
         person += len(re.findall(rf"\b{_TITLE}\.? {re.escape(name)}", t, re.I))
     return person > 0 and person >= org

@@ -32,6 +32,7 @@ class PartEvidence:
     part: Part
     ranked: list[tuple[float, Evidence]] = field(default_factory=list)  # best first
     status: str = "missing"  # "supported" | "contradicted" | "missing" | "no_outlet"
+    detail: dict[int, tuple[float, float]] = field(default_factory=dict)  # id(sentence) -> (predicate share, meaning)
 
     @property
     def best(self) -> Evidence | None:
@@ -87,7 +88,6 @@ def gather(parts: list[Part], passages: list[Passage], idf: Callable[[str], floa
     """Rank sentences for every part (only its named outlets' articles) and mark it supported / contradicted /
     missing. `more(part)` retrieves extra passages for one part (its own words, its outlet)."""
     out = []
-    _DETAIL.clear()
     for part in parts:
         pool = [p for p in passages if _in_outlet(p, part)]
         if more is not None:
@@ -98,7 +98,7 @@ def gather(parts: list[Part], passages: list[Passage], idf: Callable[[str], floa
             pe.status = "no_outlet" if part.sources else "missing"
             out.append(pe)
             continue
-        pe.ranked = rank(part, candidates(pool), idf)
+        pe.ranked = rank(part, candidates(pool), idf, pe.detail)
         pe.status = judge(part, pe)
         out.append(pe)
     return out
@@ -112,8 +112,10 @@ def _words(text: str) -> set[str]:
     return set(terms(_ABBR.sub(lambda m: "".join(g for g in m.groups() if g), text)))
 
 
-def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float]) -> list[tuple[float, Evidence]]:
-    """(score, sentence) best first: words (headline at half weight) then meaning over the shortlist."""
+def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float],
+         detail: dict[int, tuple[float, float]] | None = None) -> list[tuple[float, Evidence]]:
+    """(score, sentence) best first: words (headline at half weight) then meaning over the shortlist;
+    `detail[id(sentence)]` gets (share of the claim's predicate words, meaning)."""
     topic = {t: idf(t) for t in part.topic()}
     pred = {t: idf(t) for t in part.predicate() if t not in topic}
     # Names say what a sentence is about, the other words what it says: both must be there.
@@ -133,13 +135,12 @@ def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float]) -> l
     sims = meaning(_claim(part), [e.text for _, _, e in short])
     scored = []
     for (c, what, e), sim in zip(short, sims):
-        _DETAIL[id(e)] = (what, sim)
+        if detail is not None:
+            detail[id(e)] = (what, sim)
         scored.append((LEX * c + SEM * sim, e))
     scored.sort(key=lambda x: -x[0])
     return scored
 
-
-_DETAIL: dict[int, tuple[float, float]] = {}  # id(evidence) -> (predicate word share, meaning), this question only
 
 
 _LEADING = set("""did does do is are was were has have had after before between while and both the a an article
@@ -168,9 +169,9 @@ OPPOSITE = 0.2  # share of the claim's own words a sentence needs to contradict 
 PREDICATE, CLOSE = 0.15, 0.45  # a supporting sentence holds this share of the claim's words, or means it this closely
 
 
-def says_it(e: Evidence) -> bool:
+def says_it(pe: PartEvidence, e: Evidence) -> bool:
     """Does the sentence state the claim, not only name its subject? (its words, or its meaning)"""
-    what, sim = _DETAIL.get(id(e), (1.0, 1.0))
+    what, sim = pe.detail.get(id(e), (1.0, 1.0))
     return what >= PREDICATE or sim >= CLOSE
 
 
@@ -184,13 +185,13 @@ def judge(part: Part, pe: PartEvidence) -> str:
     words = set(part.terms())
     # The best sentence of the same polarity supports the clause; if the only close ones say the opposite,
     # it is contradicted.
-    close = [(s, e) for s, e in pe.ranked if s >= bar and (part.topical or says_it(e))]
+    close = [(s, e) for s, e in pe.ranked if s >= bar and (part.topical or says_it(pe, e))]
     if not close:
         return "missing"
     same = [(s, e) for s, e in close if local_polarity(e.text, words) == want]
     # Opposite polarity contradicts only a sentence about the same action (it holds the claim's own words):
     # "tabled a draft resolution" does not contradict "refused to sign".
-    opposite = [(s, e) for s, e in close if (s, e) not in same and _DETAIL.get(id(e), (1.0, 1.0))[0] >= OPPOSITE]
+    opposite = [(s, e) for s, e in close if (s, e) not in same and pe.detail.get(id(e), (1.0, 1.0))[0] >= OPPOSITE]
     if same and opposite and opposite[0][0] - same[0][0] > MARGIN:
         pe.ranked = opposite + [x for x in pe.ranked if x not in opposite]
         return "contradicted"

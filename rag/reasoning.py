@@ -92,7 +92,8 @@ def reason(question: str, passages: list[Passage], config: Config, idf: Callable
     names = known_sources(config)
     a = analyse(question, names)
     if a.unknown:  # asked what an outlet said that the index does not hold: nothing here can answer
-        text = f"No article from {' or '.join(dict.fromkeys(a.unknown))} is indexed, so the articles cannot answer this."
+        outlets = " or ".join(dict.fromkeys(a.unknown))
+        text = f"No article from {outlets} is indexed, so the articles cannot answer this."
         return Answer(question=question, text=text, refused=True, related=passages[:3], kind="refusal")
     if a.asks == "letter":  # a character derived from a name is not something an article states
         return Answer(question=question, text=refusal, refused=True, related=passages[:3], kind="refusal")

@@ -24,7 +24,7 @@ _SPLIT = re.compile(
     r"\s*,?\s*\b(?:while|whereas|but)\b\s*"
     r"|\s*,?\s*\b(?:compared (?:to|with)|similar to|in contrast to|as opposed to|unlike|than|as)\s+"
     r"(?=(?:the\s+|a\s+|an\s+|another\s+|its\s+)?(?:\x00|[^,]{0,30}?\b(?:article|report|piece|coverage)\b))"
-    r"|\s*;\s*|,\s*and\b\s*"
+    r"|\s*;\s*|,\s*and\b,?\s*|\s+and,\s*"
     r"|,\s+(?=(?:" + "|".join(_AUX) + r"|is there|was there)\b)"
     r"|\s+and\s+(?=(?:" + "|".join(_AUX) + r"|also|then|that|another|later|subsequently)\b)"
     r"|\s+and\s+(?=(?:the|a|an)\s+[^,]{0,40}?\b(?:article|report|piece|story|coverage|one)\b)"

@@ -58,6 +58,9 @@ _TITLE = (r"(?:chief executive|chief executive officer|ceo|founder|co-founder|pr
           r"quarterback|striker|manager|singer|actor|actress|star|player|executive|chief)")
 
 
+_SPEECH = {"said", "says", "told", "added", "noted", "lamented", "argued", "wrote", "testified", "asked", "replied"}
+
+
 def person_like(name: str, texts: list[str]) -> bool:
     """A person's name: two or more words, no organisation word, and the texts use it as people's names are
     used (the surname alone, "X said", "X, who", a title next to it) more than as a company's (its first word
@@ -74,7 +77,10 @@ def person_like(name: str, texts: list[str]) -> bool:
             if re.sub(r"[’']s$", "", w) == words[-1] and not prev[:1].isupper() and not nxt[:1].isupper():
                 person += 1  # the surname alone: "Whitfield said"
             if re.sub(r"[’']s$", "", w) == words[0] and nxt != words[1] and i:
-                org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
+                if nxt.lower() in _SPEECH:
+                    person += 1  # a family name first ("Zhang said", for Zhang Jun)
+                else:
+                    org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
         person += len(re.findall(
             rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
         org += len(re.findall(rf"\b{_TITLE} (?:of|at) {re.escape(name)}|{re.escape(name)},? the company\b", t, re.I))

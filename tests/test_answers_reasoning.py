@@ -121,3 +121,14 @@ def test_analysis_is_general_english():
     assert w.form == "entity" and w.asks == "organisation" and len(w.parts) == 2
     p = analyse("Who is the individual who founded the exchange and was convicted of fraud?", [])
     assert p.asks == "person"
+
+
+def test_outlets_the_index_does_not_hold_are_named_and_refused(config):
+    from rag.analysis import unknown_outlets
+
+    known = ["The Guardian - AU", "The Independent"]
+    got = unknown_outlets("Did an article by Bloomberg and another by The Hindu say X?", known)
+    assert got == ["Bloomberg", "The Hindu"]
+    assert unknown_outlets("Did the Guardian article on Black Friday and the Independent report say X?", known) == []
+    a = answer("Did a Le Monde article report that China refused to sign the statement?", config=config)
+    assert a.refused and "Le Monde" in a.text and not a.citations

@@ -43,7 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--cache", help="where the MultiHop-RAG index is built once (default: $RAG_HOME/eval-multihop)")
     m.add_argument("--limit", type=int, default=None, help="score only the first N queries of the split")
     m.add_argument("--answers", type=int, default=200,
-                   help="answer at most N entity questions for answer accuracy (0: skip; default 200)")
+                   help="answer the first N questions of the split, every type, scored strict + lenient with "
+                        "baselines (0: skip; default 200)")
 
 
 def _bad(message: str) -> int:

@@ -115,7 +115,12 @@ def run_multihop(args: argparse.Namespace, config: Config) -> int:
         "retrieval": score_retrieval(queries, cfg, k, progress),
     }
     if args.answers:
-        result["answers"] = score_answers(queries, cfg, args.engine, args.answers, progress)
+        from evals.multihop_answers import score_all
+
+        # Every question type, both rules, with the previous engine and the majority answer as baselines;
+        # the majority answers come from the whole split, the sample is its first N questions.
+        every = load_queries(data, args.split)
+        result["answers"] = score_all(every, cfg, args.answers, progress, args.engine)
     text = render(result)
     print(text)
     if args.report:
@@ -137,8 +142,7 @@ def render(result: dict[str, Any]) -> str:
     for name, s in [*r["by_type"].items(), ("**all (non-null)**", r["overall"])]:
         lines.append(f"| {name} | {s['queries']} | {s[f'hits@{k}']:.3f} | {s['hits@4']:.3f} | {s[f'mrr@{k}']:.3f} |")
     if "answers" in result:
-        a = result["answers"]
-        lines += ["", f"Entity answers ({result['engine']} engine, {a['questions']} inference questions): "
-                      f"accuracy {a['accuracy']:.3f} (gold entity contained in the answer), refused {a['refused']:.3f}, "
-                      f"{a['seconds_per_answer']:.2f} s per answer"]
+        from evals.multihop_answers import render as render_answers
+
+        lines += render_answers(result["answers"], result["engine"])
     return "\n".join(lines)

@@ -73,6 +73,12 @@ class Index:
         docs = [set(terms(p.text)) for p in passages]
         return idf_from(lambda t: sum(t in d for d in docs), len(docs))
 
+    def keywords(self) -> bm25.KeywordIndex:
+        return bm25.load(self.store)
+
+    def body(self, article_id: str) -> str | None:
+        return self.store.body(article_id)
+
     def engine(self, name: str) -> Engine:
         return get_engine(name)
 

@@ -91,7 +91,11 @@ def test_multihop_suite_on_a_tiny_copy(tmp_path, capsys):
     assert main(args) == 0
     result = json.loads((report / "multihop.json").read_text())
     assert result["retrieval"]["overall"]["hits@2"] == 1.0 and result["retrieval"]["overall"]["queries"] == 2
-    assert result["answers"]["questions"] == 1 and result["answers"]["accuracy"] == 1.0
+    answers = result["answers"]
+    assert answers["questions"] == 2  # every type now, not only entity questions
+    assert answers["majority_answers"]["comparison_query"] == "yes"
+    assert answers["systems"]["majority"]["all"]["comparison_query"]["strict"] == 1.0
+    assert answers["systems"]["previous"]["all"]["inference_query"]["strict"] == 1.0
     capsys.readouterr()
     assert main(args) == 0
     assert "indexed 0 new and 0 changed articles" in capsys.readouterr().out  # built once, reused

@@ -50,6 +50,14 @@ def source_id(turn: int, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
+def _verdict_first(answer: Answer, body: str) -> str:
+    """A verdict (yes/no) answer: the verdict in bold, then each part's evidence as its own bullet."""
+    if answer.kind != "yes_no" or "\n\n" not in body:
+        return body
+    lead, rest = body.split("\n\n", 1)
+    return f"**{lead.strip()}**\n\n" + "\n".join(f"- {line}" for line in rest.split("\n") if line.strip())
+
+
 def chat_markdown(answer: Answer, turn: int) -> str:
     """The chat bubble: escaped answer text whose `[n]` markers link to the sources panel."""
     known = {c.n for c in answer.citations}
@@ -57,7 +65,7 @@ def chat_markdown(answer: Answer, turn: int) -> str:
     def link(n: int) -> str:
         return f"[\\[{n}\\]](#{source_id(turn, n)})" if n in known else f"\\[{n}\\]"
 
-    body = _with_markers(answer.text, link)
+    body = _verdict_first(answer, _with_markers(answer.text, link))
     if answer.refused:
         # A refusal looks different: its own label and box, and no links (it has no citations).
         return f'<div class="rag-refused">\n\n**Not in the articles.** {body}\n\n</div>'
@@ -72,7 +80,7 @@ def meta_line(title: str, source: str | None, published: str | None) -> str:
 
 def api_markdown(answer: Answer) -> str:
     """What the `/chat` API returns: the answer, then each source with the sentence it cites."""
-    text = _with_markers(answer.text, lambda n: f"\\[{n}\\]")
+    text = _verdict_first(answer, _with_markers(answer.text, lambda n: f"\\[{n}\\]"))
     if answer.refused:
         text = f"**Not in the articles.** {text}"
     lines = [text]

@@ -101,6 +101,12 @@ class Answer:
     related: list[Passage] = field(default_factory=list)  # closest passages, shown when refusing
     engine: str = "extractive"
     conflict: bool = False  # the cited sources disagree on the figure asked for (each is cited)
+    kind: str = "passage"  # what leads the text: "entity" | "yes_no" | "passage" | "refusal"
+    verdict: str | None = None  # "yes" | "no" for yes/no answers (the text then starts with "Yes" / "No")
+
+    def __post_init__(self) -> None:
+        if self.refused:
+            self.kind = "refusal"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,4 +117,6 @@ class Answer:
             "related": [p.to_dict() for p in self.related],
             "engine": self.engine,
             "conflict": self.conflict,
+            "kind": self.kind,
+            "verdict": self.verdict,
         }

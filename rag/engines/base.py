@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from rag.core.config import Config
 from rag.core.records import Answer, Passage
 from rag.engines.followup import Turn
+from rag.storage.bm25 import KeywordIndex
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -27,6 +28,14 @@ class Resources(Protocol):
 
     def idf(self, passages: list[Passage]) -> Callable[[str], float]:
         """IDF weights of index terms (from the keyword index; from `passages` when it is empty)."""
+        ...
+
+    def keywords(self) -> KeywordIndex:
+        """The index's keyword index, current (per-part searches, the outlets it holds)."""
+        ...
+
+    def body(self, article_id: str) -> str | None:
+        """An article's cleaned body (what every offset points into)."""
         ...
 
     def engine(self, name: str) -> Engine:

@@ -130,7 +130,8 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     body = first + [g for g in groups if normal(g[0].text) not in seen]
     parts = [f"{g[0].text} {''.join(citer.mark(e) for e in g)}" for g in body]
     text = (f"{lead}\n\n" if lead else "") + " ".join(parts)
-    return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict)
+    return Answer(question=question, text=text, refused=False, citations=citer.citations, conflict=conflict,
+                  kind="entity" if lead else "passage")
 
 
 class PhraseSimilarity:
@@ -170,7 +171,24 @@ def _phrase_similarity(resources: Resources) -> PhraseSimilarity:
 
 def compose_answer(question: str, passages: list[Passage], config: Config, resources: Resources,
                    history: Sequence[Turn] | None = None) -> Answer:
-    """The extractive answer; `question` may be a resolved follow-up ("... (following up on: ...)")."""
+    """The extractive engine as registered in `rag.engines.registry`; `question` may be a resolved follow-up.
+
+    Yes/no, "X or Y" and several-part who/which questions are answered part by part (reasoning.py);
+    the rest by sentence extraction."""
+    from rag.engines.extractive.reasoning import reason
+
+    own, context, _ = split_resolved(question, history)
+    if not context:
+        reasoned = reason(own, passages, resources, _Citer, REFUSAL)
+        if reasoned is not None:
+            reasoned.question = question
+            return reasoned
+    return previous_answer(question, passages, config, resources, history)
+
+
+def previous_answer(question: str, passages: list[Passage], config: Config, resources: Resources,
+                    history: Sequence[Turn] | None = None) -> Answer:
+    """Sentence extraction without question analysis (the engine before rag/reasoning; a benchmark baseline)."""
     own, context, earlier = split_resolved(question, history)
     avoid = normal(" ".join(earlier))
     # The similarity model loads only when a how-many question needs it.

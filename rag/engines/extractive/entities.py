@@ -1,0 +1,159 @@
+"""Entity answers across articles: the name that the evidence of every part of a who/which question holds.
+
+Candidates are the capitalised names in each part's best sentences (a well-tested rule set: no NER model
+is installable offline here), typed by what the question asks for (a person has a first and last name; an
+organisation may be one word), minus names the question itself uses. A surname alone ("Bankman-Fried")
+counts for the full name seen elsewhere in the evidence. The name supported by the most parts wins, then
+the one with the strongest sentences.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.engines.extractive.evidence import Evidence
+from rag.engines.extractive.parts import SUPPORTED, PartEvidence
+from rag.storage.bm25 import terms
+
+_NAME = re.compile(r"\b[A-Z][\w’'\-&]*(?:\s+(?:of\s+|de\s+|van\s+|von\s+)?[A-Z][\w’'\-&]*)*")
+# Capitalised words that open sentences or name calendar things, not entities.
+_NOT_NAMES = set("""a an the this that these those it its he she they we i you his her their our my in on at for
+from by with as after before while when where who what which how why but and or if so yet also however still
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december mr mrs ms dr sir read more advertisement photograph getty images of to into
+onto about over under per via than there here then now today yesterday""".split())
+_ORG_WORDS = re.compile(r"\b(inc|corp|corporation|co|ltd|llc|plc|group|research|capital|bank|university|league|"
+                        r"club|fc|committee|commission|court|department|agency|association|foundation|institute|"
+                        r"news|times|post|journal|network|labs?|technologies|systems|partners|ventures|fund|"
+                        r"exchange|securities|holdings|media|studios?|games|motors|airlines)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    """A name and, per part, its best sentence holding it."""
+
+    name: str
+    per_part: dict[int, tuple[float, Evidence]] = field(default_factory=dict)
+
+    def rank(self) -> tuple[int, float]:
+        return len(self.per_part), sum(s for s, _ in self.per_part.values())
+
+
+def names_in(sentence: str) -> list[str]:
+    """Capitalised name spans of a sentence, trimmed of leading function words and possessives."""
+    out = []
+    for m in _NAME.finditer(sentence):
+        words = m.group().split()
+        while words and words[0].lower().strip(".,") in _NOT_NAMES:
+            words = words[1:]
+        name = re.sub(r"(’s|'s|[.,’'])$", "", " ".join(words)).strip()
+        if not name or name.lower() in _NOT_NAMES or sum(w.isupper() and len(w) > 4 for w in words) > 1:
+            continue  # nothing left, a function word, or a shouted headline
+        out.append(name)
+    return out
+
+
+_TITLE = (r"(?:chief executive|chief executive officer|ceo|founder|co-founder|president|minister|judge|coach|"
+          r"mr|ms|mrs|dr|sen|rep|director|chairman|chairwoman|spokesperson|spokesman|spokeswoman|analyst|"
+          r"quarterback|striker|manager|singer|actor|actress|star|player|executive|chief)")
+
+
+_SPEECH = {"said", "says", "told", "added", "noted", "lamented", "argued", "wrote", "testified", "asked", "replied"}
+
+
+def person_like(name: str, texts: list[str]) -> bool:
+    """A person's name: two or more words, no organisation word, and the texts use it as people's names are
+    used (the surname alone, "X said", "X, who", a title next to it) more than as a company's (its first word
+    alone, "X's products")."""
+    words = name.split()
+    if len(words) < 2 or _ORG_WORDS.search(name):
+        return False
+    person = org = 0
+    for t in texts:
+        toks = re.findall(r"[\w’'\-]+", t)
+        for i, w in enumerate(toks):
+            prev = toks[i - 1] if i else ""
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            if re.sub(r"[’']s$", "", w) == words[-1] and not prev[:1].isupper() and not nxt[:1].isupper():
+                person += 1  # the surname alone: "Whitfield said"
+            if re.sub(r"[’']s$", "", w) == words[0] and nxt != words[1] and i:
+                if nxt.lower() in _SPEECH:
+                    person += 1  # a family name first ("Zhang said", for Zhang Jun)
+                else:
+                    org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
+        person += len(re.findall(
+            rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
+        org += len(re.findall(rf"\b{_TITLE} (?:of|at) {re.escape(name)}|{re.escape(name)},? the company\b", t, re.I))
+        person += len(re.findall(rf"\b{_TITLE}\.? {re.escape(name)}", t, re.I))
+    return person > 0 and person >= org
+
+
+def _fits(name: str, asks: str, texts: list[str]) -> bool:
+    """Does the name look like what is asked for? (a person for who/individual, not a person for a company)."""
+    if asks == "person":
+        return person_like(name, texts)
+    if asks == "organisation":
+        return not person_like(name, texts)
+    return True
+
+
+def _trim(name: str, joined: str) -> str:
+    """Drop leading words that are not part of the name: a title ("CEO of"), or an ordinary word that opens a
+    sentence ("Echoing", "Considering", "Didn't") and appears in lower case in the texts."""
+    words = name.split()
+    while len(words) > 1 and (re.fullmatch(_TITLE, words[0].lower().strip(".")) or words[0].lower() in _NOT_NAMES
+                              or re.search(rf"(?<![\w’'-]){re.escape(words[0].lower())}(?![\w’'-])", joined)
+                              or "'" in words[0] or "’" in words[0]):
+        words = words[1:]
+        if words and words[0].lower() in ("of", "at", "for"):
+            words = words[1:]
+    return " ".join(words)
+
+
+def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -> list[Candidate]:
+    """Names in the parts' best sentences, typed and merged (a surname joins its full name), best first."""
+    asked = set(terms(question))
+    found: dict[str, Candidate] = {}
+    mentions: list[tuple[int, float, Evidence, str]] = []
+    for i, pe in enumerate(ev):
+        for s, e in pe.ranked[:top]:
+            if s < 0.8 * SUPPORTED:
+                continue
+            # A name in the sentence itself counts fully; one elsewhere in the same passage (the article's
+            # subject, named a sentence earlier) counts less.
+            inside = names_in(e.text)
+            for name, weight in [(n, 1.0) for n in inside] + [(n, 0.7) for n in names_in(e.passage.text)
+                                                              if n not in inside]:
+                if set(terms(name)) and not set(terms(name)) <= asked:
+                    mentions.append((i, s * weight, e, name))
+    texts = list(dict.fromkeys(e.text for pe in ev for _, e in pe.ranked))
+    joined = " ".join(dict.fromkeys([*texts, *(e.passage.text for pe in ev for _, e in pe.ranked[:top])]))
+    mentions = [(i, s, e, _trim(name, joined)) for i, s, e, name in mentions]
+    # A lone word capitalised only where a sentence opens ("Additionally") is not a name.
+    mentions = [m for m in mentions if m[3] and (len(m[3].split()) > 1
+                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined))]
+    # Full names anywhere in the passages: a surname alone ("Bankman-Fried said") stands for the full name.
+    full = {n for n in (_trim(x, joined) for x in names_in(joined)) if len(n.split()) >= 2}
+    for i, s, e, name in mentions:
+        key = name
+        if len(name.split()) == 1:  # a surname (or one-word name) joins the most frequent full name ending with it
+            longer = sorted((f for f in full if f.split()[-1] == name), key=lambda f: -joined.count(f))
+            key = longer[0] if longer else name
+        if not _fits(key, asks, texts):
+            continue
+        c = found.setdefault(key, Candidate(key))
+        if i not in c.per_part or c.per_part[i][0] < s:
+            c.per_part[i] = (s, e)
+    return sorted(found.values(), key=lambda c: c.rank(), reverse=True)
+
+
+def best_entity(ev: list[PartEvidence], asks: str, question: str) -> Candidate | None:
+    """The candidate supported by the most parts (at least half of the supported ones), or None."""
+    ranked = candidates(ev, asks, question)
+    if not ranked:
+        return None
+    supported = sum(pe.status == "supported" for pe in ev)
+    top = ranked[0]
+    if len(top.per_part) < max(1, (supported + 1) // 2):
+        return None
+    return top

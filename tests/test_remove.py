@@ -86,3 +86,25 @@ def test_http_list_and_delete(tmp_path):
         assert code == 404 and err["error"]["code"] == "article_not_found"
     finally:
         server.stop()
+
+
+def test_removing_a_cited_article_while_its_answer_streams_in_the_chat(home):
+    """The chat streams a finished, verified answer; removing its source mid-stream neither errors nor breaks
+    the sources panel (the card shows the cited sentence alone), and the next answer no longer cites it."""
+    from rag.api import Index
+    from ui import render
+    from ui.answers import steps
+
+    index = Index(Config.load(home=home), first_use=lambda i: None)
+    stream = steps(index, QUESTION, engine=None, history=None, sources=None, since=None, until=None)
+    first, final = next(stream)
+    assert not final and first.citations
+    cited = {c.article_id for c in first.citations}
+    assert index.store.remove(sorted(cited))
+    rest = list(stream)  # the answer completes
+    answer, final = rest[-1]
+    assert final and answer.citations
+    panel = render.sources_section(0, answer, index.store.body)
+    assert all(render.escape_html(c.text) in panel for c in answer.citations)
+    after = index.answer(QUESTION)
+    assert not cited & {c.article_id for c in after.citations}

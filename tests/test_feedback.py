@@ -135,3 +135,20 @@ def test_a_conversation_exports_as_markdown_with_every_cited_sentence(config):
             assert line.endswith(f"\u201c{c.text}\u201d") and c.title in line  # ...and its footnote, verbatim
             assert body(c.article_id)[c.start:c.end] == c.text
     assert not re.search(r"(?<!\^)\[\d+\]", md)  # every bare [n] became a footnote reference
+
+
+def test_the_chat_exports_its_conversation(home):
+    from pathlib import Path
+
+    from ui.app import export_conversation
+
+    index = Index(home, first_use=lambda i: None)
+    assert export_conversation(index, []) is None
+    first = index.answer(RIGHT_Q)
+    turns = [{"role": "user", "content": RIGHT_Q}, {"role": "assistant", "content": first.text, "answer": first.to_dict()}]
+    path = Path(export_conversation(index, turns) or "")
+    assert path.parent == home.home / "exports" and path.suffix == ".md"
+    md = path.read_text(encoding="utf-8")
+    assert f"**Q1.** {RIGHT_Q}" in md
+    for c in first.citations:
+        assert f"[^1-{c.n}]: " in md and f"\u201c{c.text}\u201d" in md

@@ -102,3 +102,14 @@ def test_judging_wrong_with_the_expected_answer_exports_a_must_pass_gold_case(pa
 
     (case,) = load_gold(out)
     assert case.facts == [["reduce tensions with North Korea"]] and case.evidence
+
+
+def test_the_conversation_exports_as_markdown_from_the_chat(page, lib_config):
+    # The page already holds an answer (the judging test above asked one).
+    page.get_by_text("Export the conversation").click()
+    page.locator("#rag-export-button").click()
+    page.wait_for_function("document.querySelector('#rag-export-file')?.innerText.includes('conversation-')")
+    exported = sorted((lib_config.home / "exports").glob("conversation-*.md"))
+    assert exported, "no file written"
+    text = exported[-1].read_text(encoding="utf-8")
+    assert "**Q1.** What did China's ambassador ask the United States to do?" in text and "[^1-1]: " in text

@@ -153,6 +153,9 @@ def build_app(config: Config | None = None) -> gr.Blocks:
                 right = gr.Button("Right", size="sm", elem_id="rag-right")
                 wrong = gr.Button("Wrong", size="sm", elem_id="rag-wrong")
             judged = gr.Markdown(elem_id="rag-judged")
+        with gr.Accordion("Export the conversation", open=False, elem_id="rag-export"):
+            export = gr.Button("Export as Markdown (citations as footnotes)", size="sm", elem_id="rag-export-button")
+            exported = gr.File(label="conversation.md", elem_id="rag-export-file", interactive=False)
         shown = gr.State([])  # the chat's messages as of the last finished answer
         turns = gr.State([])
         sections = gr.State([])
@@ -172,12 +175,30 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         for button, verdict in ((right, "right"), (wrong, "wrong")):
             button.click(lambda t, e, v=verdict: (judge_last(index, t, v, e), ""), [turns, expected], [judged, expected],
                          api_visibility="private", queue=False)
+        export.click(lambda t: export_conversation(index, t), [turns], [exported], api_visibility="private")
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)
         gr.api(chat_api, api_name="chat")
         gr.api(answer_api, api_name="answer")
     return app
+
+
+def export_conversation(index: Index, turns: list[dict]) -> str | None:
+    """Write the conversation so far as Markdown under RAG_HOME/exports/ and return its path (None if empty)."""
+    from datetime import UTC, datetime
+
+    from rag.chat import conversation_markdown
+
+    pairs = [(turns[i - 1]["content"], t["answer"]) for i, t in enumerate(turns)
+             if t.get("role") == "assistant" and t.get("answer") and i > 0]
+    if not pairs:
+        return None
+    folder = Path(index.config.home) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"conversation-{datetime.now(UTC):%Y%m%d-%H%M%S-%f}.md"
+    path.write_text(conversation_markdown(pairs), encoding="utf-8")
+    return str(path)
 
 
 def judge_last(index: Index, turns: list[dict], verdict: str, expected: str | None) -> str:

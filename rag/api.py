@@ -19,7 +19,7 @@ from rag.core.terms import idf_from, terms
 from rag.engines.base import Engine
 from rag.engines.followup import Turn, bot_turns, resolve, user_turns
 from rag.engines.registry import check_available, get_engine
-from rag.engines.verify import verify
+from rag.engines.verify import citation_problems, verify
 from rag.retrieval.retriever import Retriever
 from rag.storage import bm25
 from rag.storage.feedback import FeedbackLog
@@ -115,10 +115,19 @@ class Index:
         chosen = check_available(engine, self.config)
         asked = clean_question(question)
         standalone, history = self._standalone(asked, history, chosen, k, sources, since, until)
-        passages = self.retrieve(standalone, k, sources, since, until)
-        for partial in chosen.stream(standalone, passages, history, self):
-            partial.question = asked
-            yield verify(partial, self.store.body)
+        for attempt in (1, 2):
+            passages = self.retrieve(standalone, k, sources, since, until)
+            vanished = False
+            for partial in chosen.stream(standalone, passages, history, self):
+                partial.question = asked
+                problems = citation_problems(partial, self.store.body)
+                # An article removed by another writer while this answer was written: not an error. Skip that
+                # step; if the final answer cites it, answer once more over the index as it is now.
+                vanished = bool(problems) and all(p.endswith("is not in the index") for p in problems)
+                if not vanished:
+                    yield verify(partial, self.store.body)
+            if not vanished or attempt == 2:
+                return
 
     def judge(self, answer: Answer | dict[str, Any], verdict: str, *, history: Sequence[Turn] | None = None,
               expected: str | None = None, note: str | None = None) -> int:

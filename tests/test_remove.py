@@ -108,3 +108,45 @@ def test_removing_a_cited_article_while_its_answer_streams_in_the_chat(home):
     assert all(render.escape_html(c.text) in panel for c in answer.citations)
     after = index.answer(QUESTION)
     assert not cited & {c.article_id for c in after.citations}
+
+
+class _RemovingEngine:
+    """A streaming engine that, between its first and last step, has the cited article removed (as another
+    process or a chat user would), then still yields its final answer citing it."""
+
+    name, streams = "removing", True
+
+    def unavailable(self, config):
+        return None
+
+    def condense(self, question, history, resources):
+        return None
+
+    def answer(self, question, passages, history, resources):
+        *_, last = self.stream(question, passages, history, resources)
+        return last
+
+    def stream(self, question, passages, history, resources):
+        from rag.engines.extractive.engine import ENGINE
+
+        final = ENGINE.answer(question, passages, history, resources)
+        yield final
+        if not getattr(self, "removed", False):
+            self.removed = True
+            resources.store.remove(sorted({c.article_id for c in final.citations}))
+        yield final
+
+
+REMOVING = _RemovingEngine()
+
+
+def test_a_source_removed_mid_stream_is_answered_again_not_an_error(home, monkeypatch):
+    from rag.api import Index
+    from rag.engines import registry
+
+    monkeypatch.setitem(registry.ENGINES, "removing", f"{__name__}:REMOVING")
+    index = Index(Config.load(home=home), first_use=lambda i: None)
+    steps = list(index.stream(QUESTION, engine="removing"))
+    first, last = steps[0], steps[-1]
+    gone = {c.article_id for c in first.citations}
+    assert gone and not gone & {c.article_id for c in last.citations}  # the final answer is over the index as it is now

@@ -152,3 +152,25 @@ def test_the_chat_exports_its_conversation(home):
     assert f"**Q1.** {RIGHT_Q}" in md
     for c in first.citations:
         assert f"[^1-{c.n}]: " in md and f"\u201c{c.text}\u201d" in md
+
+
+def test_thumbs_under_any_answer_judge_that_answer(home):
+    from rag.storage.feedback import FeedbackLog
+    from ui.app import judge_message
+
+    index = Index(home, first_use=lambda i: None)
+    first, second = index.answer(RIGHT_Q), index.answer("When will Blinken hold talks in Hawaii?")
+    turns = [{"role": "user", "content": RIGHT_Q}, {"role": "assistant", "content": first.text, "answer": first.to_dict()},
+             {"role": "user", "content": "When will Blinken hold talks in Hawaii?"},
+             {"role": "assistant", "content": second.text, "answer": second.to_dict()}]
+    # What the chat shows: the same turns, plus a question that failed (an error bubble is not an answer).
+    shown = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": '<div class="rag-answer">a1</div>'},
+             {"role": "user", "content": "  ?"}, {"role": "assistant", "content": '<div class="rag-error">bad</div>'},
+             {"role": "user", "content": "q2"}, {"role": "assistant", "content": '<div class="rag-answer">a2</div>'}]
+    assert "not an answer" in judge_message(index, shown, turns, 3, "wrong", "")
+    assert "**right**" in judge_message(index, shown, turns, 1, "right", "")  # the first answer, not the last
+    assert "**wrong**" in judge_message(index, shown, turns, 5, "wrong", "12 February")
+    judged = FeedbackLog(home.home).all()
+    assert [(j["question"], j["verdict"]) for j in judged] == [
+        (RIGHT_Q, "right"), ("When will Blinken hold talks in Hawaii?", "wrong")]
+    assert judged[1]["history"][0]["content"] == RIGHT_Q and judged[1]["expected"] == "12 February"

@@ -113,3 +113,18 @@ def test_the_conversation_exports_as_markdown_from_the_chat(page, lib_config):
     assert exported, "no file written"
     text = exported[-1].read_text(encoding="utf-8")
     assert "**Q1.** What did China's ambassador ask the United States to do?" in text and "[^1-1]: " in text
+
+
+def test_thumbs_down_under_an_answer_records_it(page, lib_config):
+    from rag.storage.feedback import FeedbackLog
+
+    before = len(FeedbackLog(lib_config.home).all())
+    thumbs = page.locator("#rag-chat button[aria-label='Dislike'], #rag-chat button[title='Dislike']")
+    thumbs.first.click()
+    for _ in range(100):  # up to 30 s for the event to reach the server
+        if len(FeedbackLog(lib_config.home).all()) > before:
+            break
+        page.wait_for_timeout(300)
+    got = FeedbackLog(lib_config.home).all()
+    assert len(got) == before + 1 and got[-1]["verdict"] == "wrong"
+    assert got[-1]["question"] == "What did China's ambassador ask the United States to do?"

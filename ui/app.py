@@ -123,7 +123,8 @@ def build_app(config: Config | None = None) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat", elem_id="rag-chat", height=480, latex_delimiters=[], feedback_options=None,
+                    label="Chat", elem_id="rag-chat", height=480, latex_delimiters=[],
+                    feedback_options=("Like", "Dislike"),  # right / wrong: recorded for `rag eval export-feedback`
                     buttons=["copy", "copy_all"],  # no "share": it would upload the chat to a hub
                     examples=[{"text": q} for q in EXAMPLES], placeholder="Ask a question about the indexed articles.",
                 )
@@ -176,6 +177,13 @@ def build_app(config: Config | None = None) -> gr.Blocks:
             button.click(lambda t, e, v=verdict: (judge_last(index, t, v, e), ""), [turns, expected], [judged, expected],
                          api_visibility="private", queue=False)
         export.click(lambda t: export_conversation(index, t), [turns], [exported], api_visibility="private")
+
+        def on_thumb(shown_now: list, turns_now: list, text: str, evt: gr.LikeData) -> tuple:
+            position = evt.index if isinstance(evt.index, int) else evt.index[0]
+            verdict = "right" if evt.liked is True or evt.liked == "Like" else "wrong"
+            return judge_message(index, shown_now, turns_now, position, verdict, text), ""
+
+        chatbot.like(on_thumb, [shown, turns, expected], [judged, expected], api_visibility="private", queue=False)
         files.upload(add, files, [upload_report, status, source_filter, files], api_visibility="private")
         app.load(lambda: (status_line(index), gr.update(choices=index.store.sources())), None,
                  [status, source_filter], api_visibility="private", queue=False)
@@ -203,10 +211,28 @@ def export_conversation(index: Index, turns: list[dict]) -> str | None:
 
 def judge_last(index: Index, turns: list[dict], verdict: str, expected: str | None) -> str:
     """Record the last answer of the conversation as right or wrong; the Markdown line the chat shows."""
-    last = next((t for t in reversed(turns) if t.get("role") == "assistant" and t.get("answer")), None)
-    if last is None:
+    answers = [i for i, t in enumerate(turns) if t.get("role") == "assistant" and t.get("answer")]
+    return judge_turn(index, turns, answers[-1] if answers else None, verdict, expected)
+
+
+def judge_message(index: Index, shown: list[dict], turns: list[dict], position: int | None, verdict: str,
+                  expected: str | None) -> str:
+    """Record the answer shown as chat message number `position` (the thumbs under each answer)."""
+    # Messages that are answers, in order; error bubbles are chat messages but not turns.
+    shown_answers = [i for i, m in enumerate(shown) if m.get("role") == "assistant"
+                     and not str(m.get("content", "")).startswith('<div class="rag-error">')]
+    turn_answers = [i for i, t in enumerate(turns) if t.get("role") == "assistant" and t.get("answer")]
+    if position not in shown_answers or shown_answers.index(position) >= len(turn_answers):
+        return "That message is not an answer that can be judged."
+    return judge_turn(index, turns, turn_answers[shown_answers.index(position)], verdict, expected)
+
+
+def judge_turn(index: Index, turns: list[dict], at: int | None, verdict: str, expected: str | None) -> str:
+    """Record `turns[at]` (an assistant turn holding its answer) as right or wrong, with what came before it."""
+    if at is None:
         return "Ask a question first: there is no answer to judge yet."
-    before = turns[: turns.index(last) - 1]
+    last = turns[at]
+    before = turns[: at - 1]
     history = [{"role": t["role"], "content": t["content"]} for t in before]
     text = (expected or "").strip()
     # A "right" answer needs no expected answer: whatever was typed is kept as a note.

@@ -118,9 +118,10 @@ def run_multihop(args: argparse.Namespace, config: Config) -> int:
         from evals.multihop_answers import score_all
 
         # Every question type, both rules, with the previous engine and the majority answer as baselines;
-        # the majority answers come from the whole split, the sample is its first N questions.
+        # the majority answers come from the whole split, the sample is its first N questions (no more than --limit).
         every = load_queries(data, args.split)
-        result["answers"] = score_all(every, cfg, args.answers, progress, args.engine)
+        n = min(args.answers, args.limit) if args.limit else args.answers
+        result["answers"] = score_all(every, cfg, n, progress, args.engine)
     text = render(result)
     print(text)
     if args.report:

@@ -122,11 +122,12 @@ class Index:
                 partial.question = asked
                 problems = citation_problems(partial, self.store.body)
                 # An article removed by another writer while this answer was written: not an error. Skip that
-                # step; if the final answer cites it, answer once more over the index as it is now.
-                vanished = bool(problems) and all(p.endswith("is not in the index") for p in problems)
+                # step; if the final answer cites it, answer once more over the index as it is now (once: a
+                # second vanishing is reported by the citation check like any other problem).
+                vanished = attempt == 1 and bool(problems) and all(p.endswith("is not in the index") for p in problems)
                 if not vanished:
                     yield verify(partial, self.store.body)
-            if not vanished or attempt == 2:
+            if not vanished:
                 return
 
     def judge(self, answer: Answer | dict[str, Any], verdict: str, *, history: Sequence[Turn] | None = None,

@@ -67,7 +67,7 @@ class Index:
         return embedder(self.config.embed_batch, self.store.embed_precision())
 
     def idf(self, passages: list[Passage]) -> Callable[[str], float]:
-        kw = bm25.load(self.store)
+        kw = self.keywords()
         if kw.meta:
             return idf_from(kw.df, len(kw.meta))
         docs = [set(terms(p.text)) for p in passages]

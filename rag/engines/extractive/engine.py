@@ -188,7 +188,7 @@ def compose_answer(question: str, passages: list[Passage], config: Config, resou
 
 def previous_answer(question: str, passages: list[Passage], config: Config, resources: Resources,
                     history: Sequence[Turn] | None = None) -> Answer:
-    """Sentence extraction without question analysis (the engine before rag/reasoning; a benchmark baseline)."""
+    """Sentence extraction without question analysis (the engine before reasoning.py; a benchmark baseline)."""
     own, context, earlier = split_resolved(question, history)
     avoid = normal(" ".join(earlier))
     # The similarity model loads only when a how-many question needs it.

@@ -1,7 +1,7 @@
 """Answers that reason over the parts of a question: a verdict or a name first, then each part's evidence.
 
 Used by the extractive engine for yes/no and "X or Y" questions and for who/which questions with several
-parts; other questions keep the sentence-extraction answer (`rag.compose.previous_answer`).
+parts; other questions keep the sentence-extraction answer (`engine.previous_answer`).
 """
 from __future__ import annotations
 

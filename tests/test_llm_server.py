@@ -200,3 +200,14 @@ def test_plumbing_local_gguf_in_process(config):
         llm = get_llm(cfg)
         _cache.clear()
         llm._model.close()
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_plumbing_yes_no_verdict_never_contradicts_the_parts(llm_config):
+    """Whatever the model writes, a yes/no answer's verdict is the one each part's evidence gives."""
+    q = ("Did both the Guardian and the Independent report that China refused to sign the statement?")
+    a = _verified(answer(q, engine="llm", config=llm_config), llm_config)
+    print("model answer:", a.engine, a.text)
+    assert a.engine in ("llm", "llm-fallback") and a.kind == "yes_no" and a.verdict == "no", a.text
+    assert a.text.startswith("No"), a.text

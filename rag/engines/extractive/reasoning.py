@@ -72,28 +72,49 @@ def _who(pe: PartEvidence) -> str:
     return (p.source or p.title) if p is not None else "The articles"
 
 
+def outlet_name(part: Part) -> str:
+    """The outlet(s) this part names, as the question wrote them ("" when it names none).
+
+    `source_names` holds every outlet named anywhere in the question; the part's own are in `sources`."""
+    own = [n for n in part.source_names if n.lower() in part.sources]
+    return " or ".join(dict.fromkeys(own[:1] if len(part.sources) == 1 else own)) if own else ""
+
+
 def _missing_text(pe: PartEvidence) -> str:
-    outlet = pe.part.source_names[0] if pe.part.source_names else ""
+    outlet = outlet_name(pe.part)
     who = outlet if outlet else "The articles"
     if pe.status == "no_outlet":
         return f"No article from {outlet or 'that outlet'} is indexed, so it cannot say whether {_claim(pe.part)}."
     return f"{who} {'does' if outlet else 'do'} not say whether {_claim(pe.part)}."
 
 
+def study(question: str, passages: list[Passage],
+          resources: Resources) -> tuple[Analysis, list[PartEvidence] | None]:
+    """The question's analysis and, when it is one this module answers, each part's evidence (else None)."""
+    a = analyse(question, known_sources(resources))
+    if a.unknown or a.asks == "letter" or not wants_reasoning(a) or not passages:
+        return a, None
+    return a, gather(a.parts, passages, resources.idf(passages), _retriever(resources))
+
+
 def reason(question: str, passages: list[Passage], resources: Resources, citer_factory: Callable[[], Any],
            refusal: str) -> Answer | None:
     """The reasoned answer, or None when the question is not one this module answers."""
-    names = known_sources(resources)
-    a = analyse(question, names)
+    a, ev = study(question, passages, resources)
+    return reasoned(question, a, ev, passages, citer_factory, refusal)
+
+
+def reasoned(question: str, a: Analysis, ev: list[PartEvidence] | None, passages: list[Passage],
+             citer_factory: Callable[[], Any], refusal: str) -> Answer | None:
+    """The answer `reason` gives for an analysis and its parts' evidence (from `study`)."""
     if a.unknown:  # asked what an outlet said that the index does not hold: nothing here can answer
         outlets = " or ".join(dict.fromkeys(a.unknown))
         text = f"No article from {outlets} is indexed, so the articles cannot answer this."
         return Answer(question=question, text=text, refused=True, related=passages[:3], kind="refusal")
     if a.asks == "letter":  # a character derived from a name is not something an article states
         return Answer(question=question, text=refusal, refused=True, related=passages[:3], kind="refusal")
-    if not wants_reasoning(a) or not passages:
+    if ev is None:
         return None
-    ev = gather(a.parts, passages, resources.idf(passages), _retriever(resources))
     citer = citer_factory()
     if a.form == "entity":
         top = best_entity(ev, a.asks, question)

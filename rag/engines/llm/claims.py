@@ -101,6 +101,12 @@ def invents(claim: str, span: str, passage: str) -> bool:
     return any(n[:4] not in vocab for n in names(claim))
 
 
+def _known(passage: Passage) -> str:
+    """What a claim citing this passage may name: its text, and its article's outlet and headline
+    ("The Guardian reports ... [1]" attributes, it does not invent)."""
+    return f"{passage.source or ''} {passage.title or ''} {passage.text}"
+
+
 def lexical(claim: str, span: str) -> float:
     """Share of the claim's content words (stemmed) that the span contains."""
     mine = set(terms(claim))
@@ -137,7 +143,7 @@ class ClaimChecker:
         cos = self._vecs([s.text for s in spans]) @ self._vecs([claim])[0]
         w = TUNING.claims.lexical
         return [
-            0.0 if invents(claim, s.text, s.passage.text) else w * lexical(claim, s.text) + (1 - w) * float(c)
+            0.0 if invents(claim, s.text, _known(s.passage)) else w * lexical(claim, s.text) + (1 - w) * float(c)
             for s, c in zip(spans, cos)
         ]
 

@@ -17,11 +17,11 @@ from rag.engines.followup import Turn, resolve, user_turns
 from rag.engines.llm.claims import ClaimChecker, Verdict, cite, split_claims
 from rag.engines.llm.client import LLMUnavailable, chat, problem, stream_chat
 from rag.engines.llm.prompt import NOT_FOUND, answer_messages, condense_messages, mask_instructions
+from rag.engines.llm.reasoned import DROPPED_NOTE, FALLBACK_ENGINE, FALLBACK_NOTE, Case, case
+from rag.engines.llm.reasoned import finish as finish_parts
+from rag.engines.llm.reasoned import messages as parts_messages
 
 ENGINE_NAME = "llm"
-FALLBACK_ENGINE = "llm-fallback"  # Answer.engine when the extractive answer stands in for the model's
-FALLBACK_NOTE = "(Extractive answer: {reason}.)"
-DROPPED_NOTE = "({n} sentence{s} of the model's answer removed: not supported by the cited articles.)"
 
 
 def _checker(passages: list[Passage], resources: Resources) -> ClaimChecker:
@@ -64,18 +64,23 @@ def _answer(question: str, verdicts: list[Verdict], passages: list[Passage], res
     return Answer(question=question, text=text, refused=False, citations=citations, engine=ENGINE_NAME)
 
 
-def _answer_once(question: str, passages: list[Passage], resources: Resources) -> Answer:
-    """One request to the model, then the support check."""
+def _answer_once(question: str, passages: list[Passage], resources: Resources, parts: Case | None = None) -> Answer:
+    """One request to the model, then the support check (`parts`: the question's part analysis, if known)."""
     config = resources.config
     shown = passages[: config.llm_passages]
     if not shown:
         return fallback(question, passages, resources, "no passages were retrieved")
+    # A question with parts (yes/no, "X or Y", several-part who): the model sees each part's evidence and
+    # its verdict must agree with it (reasoned.py).
+    parts = parts or case(question, passages, resources, config.llm_passages)
     try:
-        reply = chat(answer_messages(question, shown), config)
+        reply = chat(parts_messages(question, parts) if parts else answer_messages(question, shown), config)
     except LLMUnavailable as exc:
         if "request failed" not in str(exc):
             raise  # not configured / not installed: the user asked for the llm engine, say why it cannot run
         return fallback(question, passages, resources, str(exc).rstrip("."))
+    if parts is not None:
+        return finish_parts(question, reply, parts, resources)
     return finish(question, reply, passages, resources)
 
 
@@ -88,6 +93,11 @@ def _stream(question: str, passages: list[Passage], resources: Resources) -> Ite
     shown = passages[: config.llm_passages]
     if not shown:
         yield fallback(question, passages, resources, "no passages were retrieved")
+        return
+    parts = case(question, passages, resources, config.llm_passages)
+    if parts is not None:
+        # The verdict comes first and can only be checked against the parts once the reply is complete.
+        yield _answer_once(question, passages, resources, parts)
         return
     checker = _checker(shown, resources)
     reply, verdicts = "", list[Verdict]()

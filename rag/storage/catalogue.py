@@ -20,12 +20,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rag.core.records import Article, Chunk
-
-if TYPE_CHECKING:
-    from rag.storage.store import Store
 
 # Chroma wants a vector per record and would otherwise download its default embedding model to make one.
 # Nothing searches these collections by similarity (records are read by id), so one constant number will do.
@@ -34,6 +31,23 @@ SHARED_INFO = ("embedder",)  # settings every worker must agree with (queries ar
 LEASE_S = 300.0  # a writer's lease lasts this long unless renewed (each batch renews it); a crashed writer's expires
 _FIELDS = ("title", "source", "published", "url", "byline", "path")
 Row = tuple[Any, ...]  # one articles.sqlite row, in column order
+
+
+class Cache(Protocol):
+    """What `refresh` needs of the local store (rag.storage.store.Store): its rows, its indexes, its chunks."""
+
+    indexes: Any  # the keyword rows (ChunkIndex): write(batch), forget(ids)
+
+    @property
+    def collection(self) -> Any: ...  # the chunk collection on the server
+
+    def info(self, key: str, default: Any = None) -> Any: ...
+
+    def content_hashes(self) -> dict[str, str]: ...
+
+    def paths(self) -> dict[str, str | None]: ...
+
+    def mirror(self, rows: list[Row], gone: list[str], info: dict[str, Any] | None = None) -> None: ...
 
 
 class Catalogue:
@@ -165,7 +179,7 @@ def _meta(a: Article, content_hash: str, n_chunks: int, indexed_at: str) -> dict
     return fields | {"content_hash": content_hash, "n_chunks": n_chunks, "indexed_at": indexed_at}
 
 
-def refresh(store: Store, catalogue: Catalogue, batch: int = 100) -> bool:
+def refresh(store: Cache, catalogue: Catalogue, batch: int = 100) -> bool:
     """Bring the local cache (article rows, keyword rows, shared settings) up to the server; True if it changed.
 
     The stamp is read first and saved last: a write that lands meanwhile bumps it again after its data, so the
@@ -197,7 +211,7 @@ def refresh(store: Store, catalogue: Catalogue, batch: int = 100) -> bool:
     return bool(changed or gone)
 
 
-def _chunks(store: Store, article_ids: list[str]) -> dict[str, list[Chunk]]:
+def _chunks(store: Cache, article_ids: list[str]) -> dict[str, list[Chunk]]:
     """These articles' chunks as stored in the chunk collection (text and offsets), in order."""
     out: dict[str, list[Chunk]] = {}
     if not article_ids:

@@ -10,7 +10,7 @@ one `rag index` run at a time. Every answer's citations are checked against the 
 every later question about its article must be answered from it (else "stale"). At the end each new article
 is asked about once more.
 
-    .venv/bin/python benchmarks/load_scaleout.py --users 8 --seconds 240
+    .venv/bin/python benchmarks/load_scaleout.py --users 8 --new 4
 """
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ class Bodies:
             return row[0] if row else None
 
 
-def run_mode(mode: str, users: int, seconds: float, work: Path) -> dict:
+def run_mode(mode: str, users: int, seconds: float, work: Path, n_new: int) -> dict:
     """One set-up: start the processes, index the bundled articles, then chat and index at once."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"OMP_NUM_THREADS": "1",
                                                                                "HF_HUB_OFFLINE": "1"}
@@ -147,7 +147,8 @@ def run_mode(mode: str, users: int, seconds: float, work: Path) -> dict:
                                           stdout=log.open("w"), stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}")
             _wait(f"{urls[-1]}/v1/status", procs[-1], log)
-        result = chat_while_indexing(urls, users, seconds, docs, index, Bodies(Path(indexer_env["RAG_HOME"]), chroma_url))
+        result = chat_while_indexing(urls, users, seconds, docs, index, Bodies(Path(indexer_env["RAG_HOME"]), chroma_url),
+                                     n_new)
         logs = "".join(f.read_text() for f in work.glob("worker*.log"))
         result["tracebacks_in_worker_logs"] = logs.count("Traceback")
         return {"mode": mode, "workers": len(urls)} | result
@@ -156,9 +157,10 @@ def run_mode(mode: str, users: int, seconds: float, work: Path) -> dict:
             _stop(p)
 
 
-def chat_while_indexing(urls: list[str], users: int, seconds: float, docs: Path, index, bodies: Bodies) -> dict:
+def chat_while_indexing(urls: list[str], users: int, seconds: float, docs: Path, index, bodies: Bodies,
+                        n_new: int) -> dict:
     """`users` threads ask until the indexer has added every new article (bounded by `seconds`)."""
-    articles = [new_article(*n) for n in NEW]
+    articles = [new_article(*n) for n in NEW[:n_new]]
     indexed: dict[str, tuple[str, str]] = {}  # question -> (title, fact), once its indexer run has returned
     done = threading.Event()
     log: list[dict] = []
@@ -240,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=240, help="stop adding articles after this many seconds")
+    parser.add_argument("--new", type=int, default=4, help=f"new articles to index while chatting (at most {len(NEW)})")
     parser.add_argument("--modes", default="embedded,server", help="embedded, server or both")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load_scaleout"))
     args = parser.parse_args(argv)
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for mode in args.modes.split(","):
         with tempfile.TemporaryDirectory(prefix=f"rag-scale-{mode}-") as work:
-            rows.append(run_mode(mode, args.users, args.seconds, Path(work)))
+            rows.append(run_mode(mode, args.users, args.seconds, Path(work), args.new))
             print(json.dumps(rows[-1]), flush=True)
     command = ".venv/bin/python benchmarks/load_scaleout.py " + " ".join(argv if argv is not None else sys.argv[1:])
     table = ("| set-up | chat workers | users | asked | errors | citations checked | unverified | stale | "

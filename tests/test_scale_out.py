@@ -116,3 +116,55 @@ def test_two_workers_with_empty_homes_share_one_chroma_server(chroma_server, tmp
             b.wait()
         log.close()
     assert "Traceback" not in (tmp_path / "b.log").read_text()
+
+
+def test_an_index_built_before_the_catalogue_publishes_its_bodies_instead_of_losing_them(chroma_server, tmp_path):  # noqa: F811
+    """Server-mode indexes made before this change kept bodies only in RAG_HOME: the first sync uploads them."""
+    import chromadb
+
+    from index.pipeline import index_paths
+    from rag.api import Index
+    from rag.core.config import Config
+    from rag.storage.store import Store
+
+    server_url, _ = chroma_server
+    old = Config.load(home=tmp_path / "old", chroma_url=server_url, articles_dir=tmp_path / "none")
+    assert index_paths([ARTICLES], old, progress=False).added == 2
+    host, port = server_url.rsplit("//", 1)[1].split(":")
+    client = chromadb.HttpClient(host=host, port=int(port))
+    for name in ("news_chunks__articles", "news_chunks__state"):  # as the server looked before the catalogue
+        client.delete_collection(name)
+    assert Store(old).article_count() == 2  # the bodies now exist only in the old RAG_HOME
+    Store(old).sync()
+    assert Store(old).article_count() == 2 and Store(old).check() == []
+    other = Index(Config.load(home=tmp_path / "other", chroma_url=server_url, articles_dir=tmp_path / "none"),
+                  first_use=lambda i: None)
+    a = other.answer(REFUSED)
+    assert all(c in a.text for c in SEVEN) and other.store.article_count() == 2
+
+
+def test_an_indexer_on_another_machine_waits_for_the_server_lease(chroma_server, tmp_path):  # noqa: F811
+    from rag.core.config import Config
+    from rag.storage.store import Store
+
+    server_url, _ = chroma_server
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    holder = Store(Config.load(home=tmp_path / "machine-1", chroma_url=server_url))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {"RAG_HOME": str(tmp_path / "machine-2"), "RAG_CHROMA_URL": server_url, "OMP_NUM_THREADS": "1"}
+    with holder.writer():  # a different home: no shared file lock, only the lease in the server
+        second = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs), "-q"], env=env, cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waited = ""
+        deadline = time.time() + 120
+        while "waiting for another indexer" not in waited and time.time() < deadline and second.poll() is None:
+            waited += second.stderr.readline()
+        assert f"pid {os.getpid()}" in waited, waited
+        time.sleep(2)
+        assert second.poll() is None  # still waiting while the lease is held
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0 and "indexed 1 new" in out, err
+    holder.sync()
+    assert holder.article_count() == 1

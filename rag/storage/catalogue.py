@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,6 +50,10 @@ class Cache(Protocol):
 
     def mirror(self, rows: list[Row], gone: list[str], info: dict[str, Any] | None = None) -> None: ...
 
+    def rows(self) -> list[Row]: ...
+
+    def chunk_article_ids(self) -> dict[str, int]: ...
+
 
 class Catalogue:
     """The server-side article records and state of one chunk collection (through a chromadb HttpClient)."""
@@ -57,6 +62,7 @@ class Catalogue:
         self.articles = client.get_or_create_collection(f"{collection}__articles", embedding_function=None)
         self.state = client.get_or_create_collection(f"{collection}__state", embedding_function=None)
         self.lease_owner: str | None = None  # set while this process holds the writer lease
+        self.refreshing = threading.Lock()
 
     # --- the change stamp ---------------------------------------------------------------------------
     def stamp(self) -> str | None:
@@ -185,9 +191,17 @@ def refresh(store: Cache, catalogue: Catalogue, batch: int = 100) -> bool:
     The stamp is read first and saved last: a write that lands meanwhile bumps it again after its data, so the
     next question fetches it. Only articles whose hash or file differ are fetched; vanished ones are dropped.
     """
+    with catalogue.refreshing:  # one refresh at a time per process (concurrent questions would repeat the work)
+        return _refresh(store, catalogue, batch)
+
+
+def _refresh(store: Cache, catalogue: Catalogue, batch: int) -> bool:
     stamp = catalogue.stamp()
     if stamp is not None and stamp == store.info("server_stamp"):
         return False
+    if stamp is None and store.content_hashes():
+        publish_local(store, catalogue)
+        stamp = catalogue.stamp()
     server = catalogue.versions()
     hashes, paths = store.content_hashes(), store.paths()
     changed = [a for a, (h, p) in server.items() if hashes.get(a) != h or paths.get(a) != p]
@@ -209,6 +223,18 @@ def refresh(store: Cache, catalogue: Catalogue, batch: int = 100) -> bool:
             store.mirror([], [], {key: value})
     store.mirror([], [], {"server_stamp": stamp})
     return bool(changed or gone)
+
+
+def publish_local(store: Cache, catalogue: Catalogue) -> int:
+    """A server index built before this catalogue existed kept its bodies only in a local articles.sqlite:
+    publish the rows whose chunks the server holds (instead of dropping them as vanished). Returns how many."""
+    on_server = store.chunk_article_ids()
+    rows = [r for r in store.rows() if r[0] in on_server]
+    for i in range(0, len(rows), 100):
+        catalogue.commit(rows[i : i + 100])
+    if rows:
+        catalogue.bump()
+    return len(rows)
 
 
 def _chunks(store: Cache, article_ids: list[str]) -> dict[str, list[Chunk]]:

@@ -248,6 +248,11 @@ class Store:
             if self.catalogue is not None:
                 refresh(self, self.catalogue)
 
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every article row as stored here (what an index built before the server catalogue publishes)."""
+        with self._lock, closing(self._db.execute("SELECT * FROM articles")) as cur:
+            return cur.fetchall()
+
     def mirror(self, rows: list[tuple[Any, ...]], gone: list[str], info: dict[str, Any] | None = None) -> None:
         """Server mode: copy article rows (and settings) from the server into the local cache; drop `gone`."""
         with self._lock, self._db:

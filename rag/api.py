@@ -88,6 +88,7 @@ class Index:
         if self._ready:
             return
         with self._index_lock:
+            self.store.sync()  # server mode: an empty local cache is filled from the server, not from articles_dir
             if not self._ready and self.store.article_count() == 0:
                 step = self._first_use or installed_first_use()
                 if step is not None:

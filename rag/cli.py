@@ -65,6 +65,7 @@ def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
     from rag.storage.store import Store
 
     store = store or Store(config)
+    store.sync()  # server mode: the local cache as the server has it now
     size = store.disk_bytes()
     problems = store.check()
     built = store.info("embedder", {}) or {}

@@ -202,6 +202,12 @@ def load(store: ChunkSource) -> KeywordIndex:
         return idx
 
 
+def forget_loaded(home: Path) -> None:
+    """Drop the in-memory index of `home` (its files were deleted: generations start again from 0)."""
+    with _lock:
+        _loaded.pop(str(Path(home).resolve()), None)
+
+
 def _generation(db: sqlite3.Connection) -> int:
     return int((db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone() or ["0"])[0])
 

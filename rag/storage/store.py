@@ -15,7 +15,9 @@ from urllib.parse import urlparse
 from rag.core.config import Config
 from rag.core.errors import ChromaUnavailable, RagError
 from rag.core.records import Article, chunk_metadata
+from rag.storage import bm25
 from rag.storage.bm25 import Batch, KeywordRows
+from rag.storage.catalogue import SHARED_INFO, Catalogue, refresh
 
 if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -130,8 +132,12 @@ class Store:
             self._opened_at = _SYSTEM_AT[self._chroma_key] = self.changes()
 
     def sync(self) -> None:
-        """See writes made by other processes since Chroma was opened here (embedded mode; a server always does)."""
-        if self.config.chroma_url or self._opened_at is None or self.changes() == self._opened_at:
+        """See writes made by other processes since Chroma was opened here (embedded mode; a server always does)
+        or, in server mode, other machines' writes: the local cache is refreshed from the server."""
+        if self.config.chroma_url:
+            self._refresh_from_server()
+            return
+        if self._opened_at is None or self.changes() == self._opened_at:
             return
         with self._lock:
             for name in ("collection", "vector_store", "client"):
@@ -144,7 +150,17 @@ class Store:
         """One writer at a time per index folder (an exclusive file lock); others wait, saying who holds it.
 
         Every indexing run (CLI, chat upload, prune) holds it from reading the stored hashes to its last commit.
+        In server mode it also takes the server's writer lease (best effort across machines, see catalogue.py).
         """
+        with self._file_lock(wait_message):
+            if self.catalogue is None:
+                yield
+                return
+            with reachable(self.config.chroma_url), self.catalogue.lease(wait_message or _say):
+                yield
+
+    @contextmanager
+    def _file_lock(self, wait_message: Callable[[str], None] | None = None) -> Iterator[None]:
         import fcntl
         import os
 
@@ -214,6 +230,36 @@ class Store:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.collection)
+
+    @cached_property
+    def catalogue(self) -> Catalogue | None:
+        """Server mode: the article records and change stamp in the Chroma server (None for embedded Chroma)."""
+        if not self.config.chroma_url:
+            return None
+        with reachable(self.config.chroma_url):
+            return Catalogue(self.client, self.config.collection)
+
+    def _refresh_from_server(self) -> None:
+        if "_db" in self.__dict__ and not (self.home / "articles.sqlite").exists():  # the cache was deleted:
+            with self._lock:  # start a new one (and forget the keyword index loaded from the old one)
+                self.__dict__.pop("_db").close()
+            bm25.forget_loaded(self.home)
+        with reachable(self.config.chroma_url):
+            if self.catalogue is not None:
+                refresh(self, self.catalogue)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every article row as stored here (what an index built before the server catalogue publishes)."""
+        with self._lock, closing(self._db.execute("SELECT * FROM articles")) as cur:
+            return cur.fetchall()
+
+    def mirror(self, rows: list[tuple[Any, ...]], gone: list[str], info: dict[str, Any] | None = None) -> None:
+        """Server mode: copy article rows (and settings) from the server into the local cache; drop `gone`."""
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._db.executemany("DELETE FROM articles WHERE article_id = ?", [(i,) for i in gone])
+            self._db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
+                                 [(k, json.dumps(v)) for k, v in (info or {}).items()])
 
     def chunk_count(self) -> int:
         return int(self.collection.count())
@@ -307,6 +353,9 @@ class Store:
         if paths:
             with self._lock, self._db:
                 self._db.executemany("UPDATE articles SET path = ? WHERE article_id = ?", [(p, a) for a, p in paths.items()])
+            if self.catalogue is not None:
+                self.catalogue.set_paths(paths)
+                self.catalogue.bump()
 
     # --- writing ----------------------------------------------------------------------------------
     # Crash safety: a row is first marked PENDING, then Chroma is changed, then the row is committed
@@ -341,6 +390,8 @@ class Store:
                  for a, *_ in items],
             )
             self._db.executemany("UPDATE articles SET content_hash = ? WHERE article_id = ?", [(PENDING, i) for i in ids])
+        if self.catalogue is not None:  # the same PENDING step on the server, for other machines
+            self.catalogue.begin([a for a, *_ in items], PENDING)
         # Old chunks of a changed article have other ids: drop them before adding the new ones.
         self._delete_chunks(ids)
         if nodes:
@@ -350,14 +401,13 @@ class Store:
         # crash in between leaves the article PENDING and the next run redoes both.
         for index in self.indexes:
             index.write(items)
+        rows = [(a.article_id, a.title, a.source, a.published, a.url, a.byline, a.path, a.body, h, len(c), now)
+                for a, h, c, _ in items]
         with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (a.article_id, a.title, a.source, a.published, a.url, a.byline, a.path, a.body, h, len(c), now)
-                    for a, h, c, _ in items
-                ],
-            )
+            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        if self.catalogue is not None:  # then the server's record, and a new stamp so other machines refresh
+            self.catalogue.commit(rows)
+            self.catalogue.bump()
 
     def delete_articles(self, ids: list[str]) -> None:
         """Remove these articles everywhere (chunks first, then rows, so a crash leaves them prunable)."""
@@ -369,6 +419,9 @@ class Store:
             index.forget(ids)
         with self._lock, self._db:
             self._db.executemany("DELETE FROM articles WHERE article_id = ?", [(i,) for i in ids])
+        if self.catalogue is not None:
+            self.catalogue.delete(ids)
+            self.catalogue.bump()
 
     def _delete_chunks(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 500):
@@ -418,6 +471,8 @@ class Store:
     def set_info(self, key: str, value: Any) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, json.dumps(value)))
+        if key in SHARED_INFO and self.catalogue is not None:
+            self.catalogue.set_info(key, value)
 
     def info(self, key: str, default: Any = None) -> Any:
         with self._lock, closing(self._db.execute("SELECT value FROM info WHERE key = ?", (key,))) as cur:

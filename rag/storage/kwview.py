@@ -1,0 +1,189 @@
+"""The live chunks of a segment list, in chunk-id order, and BM25 over them with collection-wide statistics.
+
+Scores equal a full bm25s rebuild ("lucene" method) bit for bit: N, document frequencies and mean lengths
+are counted over the live chunks (or sentences) of all segments at query time, and each posting's score is
+computed with the same float operations bm25s uses (idf rounded to float32, the term-frequency part in
+float64, the product stored as float32, summed in float32 in query-term order). Rows are the live chunks
+sorted by chunk id, the order a full rebuild from the rows uses, so ties break the same way too.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.core.tuning import TUNING
+from rag.storage.segment import Segment, term_key
+from rag.storage.segments import dead_positions
+
+
+class View:
+    """Row order, liveness and BM25 statistics of one generation's segments."""
+
+    def __init__(self, segs: list[Segment], masks: list[np.ndarray], order: np.ndarray, ids: np.ndarray) -> None:
+        self.segs, self.masks, self.order, self.ids = segs, masks, order, ids
+        self.n = len(order)
+        self.base = np.cumsum([0] + [s.docs for s in segs]).astype(np.int64)
+        self.sbase = np.cumsum([0] + [len(s.sentence_doc) for s in segs]).astype(np.int64)
+        # Flat slot (segment base + local doc) -> row; dead or replaced chunks -> n, a scratch row.
+        self.rowmap = np.full(int(self.base[-1]), self.n, dtype=np.int64)
+        self.rowmap[order] = np.arange(self.n)
+        length = n_sent = sent_length = 0
+        for s, m in zip(segs, masks):
+            counts, sums = s.sentence_sums()
+            length += int(np.asarray(s.chunks.lens)[m].sum())
+            n_sent += int(counts[m].sum())
+            sent_length += int(sums[m].sum())
+        self.avgdl = length / self.n if self.n else 1.0
+        self.n_sent = n_sent
+        self.avgdl_sent = sent_length / n_sent if n_sent else 1.0
+
+    @staticmethod
+    def advance(prev: View | None, segs: list[Segment]) -> View:
+        """The view of `segs`, reusing what `prev` worked out: the cost is the new segments' size (plus a few
+        linear numpy passes), not a rebuild."""
+        before = {s.name: k for k, s in enumerate(prev.segs)} if prev is not None else {}
+        fresh = {k for k, s in enumerate(segs) if s.name not in before}
+        masks = [prev.masks[before[s.name]].copy() if prev is not None and k not in fresh else np.ones(s.docs, bool)
+                 for k, s in enumerate(segs)]
+        for j, s in enumerate(segs):  # a kept segment has seen the deletes of the kept segments after it
+            if len(s.deletes):
+                for i in range(j):
+                    if i in fresh or j in fresh:
+                        masks[i][dead_positions(segs[i].ids, s.deletes)] = False
+        base = np.cumsum([0] + [s.docs for s in segs]).astype(np.int64)
+        alive = np.concatenate(masks) if masks else np.zeros(0, bool)
+        if prev is not None and prev.n:
+            old_seg = np.searchsorted(prev.base, prev.order, side="right") - 1
+            pos = {s.name: k for k, s in enumerate(segs)}
+            new_base = np.array([base[pos[s.name]] if s.name in pos else -1 for s in prev.segs], dtype=np.int64)
+            nb = new_base[old_seg]
+            flat = prev.order - prev.base[old_seg] + nb
+            keep = nb >= 0
+            keep[keep] = alive[flat[keep]]
+            order, ids = flat[keep], prev.ids[keep]
+        else:
+            order, ids = np.zeros(0, np.int64), np.zeros(0, "S1")
+        if fresh:
+            docs = [np.flatnonzero(masks[k]) for k in sorted(fresh)]
+            add_flat = np.concatenate([base[k] + d for k, d in zip(sorted(fresh), docs)])
+            add_ids = np.concatenate([segs[k].ids[d] for k, d in zip(sorted(fresh), docs)])
+            if len(fresh) > 1:
+                o = np.argsort(add_ids, kind="stable")
+                add_flat, add_ids = add_flat[o], add_ids[o]
+            if add_ids.dtype.itemsize > ids.dtype.itemsize:
+                ids = ids.astype(add_ids.dtype)
+            at = np.searchsorted(ids, add_ids)
+            order, ids = np.insert(order, at, add_flat), np.insert(ids, at, add_ids.astype(ids.dtype))
+        return View(segs, masks, order, ids)
+
+    def locate(self, row: int) -> tuple[Segment, int]:
+        flat = int(self.order[row])
+        k = int(np.searchsorted(self.base, flat, side="right")) - 1
+        return self.segs[k], flat - int(self.base[k])
+
+    def _postings(self, term: str, sentences: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Live postings of `term` in all segments: (rows, tf, doc lengths, flat sentence ids)."""
+        key = term_key(term)
+        parts = []
+        for k, s in enumerate(self.segs):
+            docs, tf = (s.sentences if sentences else s.chunks).find(key)
+            if not len(docs):
+                continue
+            rows = self.rowmap[self.base[k] + (s.sentence_doc[docs] if sentences else docs)]
+            live = rows < self.n
+            post = s.sentences if sentences else s.chunks
+            parts.append((rows[live], tf[live], post.lens[docs[live]], self.sbase[k] + docs[live]))
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(0, np.int64)
+        return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
+
+    def _weights(self, tf: np.ndarray, lens: np.ndarray, n: int, avgdl: float) -> np.ndarray:
+        """bm25s's lucene score of each posting, with the same float steps (see the module docstring)."""
+        df = len(tf)
+        k1, b = TUNING.bm25.k1, TUNING.bm25.b
+        idf = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        tf64 = tf.astype(np.float64)
+        return (idf * (tf64 / (k1 * ((1 - b) + b * lens / avgdl) + tf64))).astype(np.float32)
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 of every row for these terms (repeats count again, as in bm25s)."""
+        out = np.zeros(self.n + 1, dtype=np.float32)
+        for t in query_terms:
+            rows, tf, lens, _ = self._postings(t, False)
+            if len(rows):
+                out[rows] += self._weights(tf, lens, self.n, self.avgdl)
+        return out[: self.n]
+
+    def sentence_scores(self, query_terms: list[str]) -> np.ndarray:
+        """Per row, the BM25 of its best sentence (sentences scored as their own collection)."""
+        acc = np.zeros(int(self.sbase[-1]), dtype=np.float32)
+        touched = []
+        for t in query_terms:
+            rows, tf, lens, flat = self._postings(t, True)
+            if len(rows):
+                acc[flat] += self._weights(tf, lens, self.n_sent, self.avgdl_sent)
+                touched.append((rows, flat))
+        best = np.zeros(self.n + 1, dtype=np.float32)
+        if touched:
+            rows = np.concatenate([r for r, _ in touched])
+            flat = np.concatenate([f for _, f in touched])
+            np.maximum.at(best, rows, acc[flat])
+        return best[: self.n]
+
+    def df(self, term: str) -> int:
+        return len(self._postings(term, False)[0])
+
+    def sentence_rows(self) -> np.ndarray:
+        """The row of every live sentence, in row order (what bm25.KeywordIndex.sentence_chunk was)."""
+        parts = [self.rowmap[self.base[k] + s.sentence_doc] for k, s in enumerate(self.segs)]
+        rows = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return np.sort(rows[rows < self.n], kind="stable")
+
+
+class Meta(Sequence):  # type: ignore[type-arg]
+    """`KeywordIndex.meta`: row -> metadata dict, built on access (no million dicts in memory)."""
+
+    def __init__(self, view: View | None) -> None:
+        self.view = view
+
+    def __len__(self) -> int:
+        return self.view.n if self.view is not None else 0
+
+    def __getitem__(self, row: Any) -> Any:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        seg, doc = self.view.locate(row)  # type: ignore[union-attr]
+        return seg.meta(doc)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self[i] for i in range(len(self)))
+
+
+class RowOf(Mapping):  # type: ignore[type-arg]
+    """`KeywordIndex.row_of`: chunk id -> row, by binary search over the sorted ids."""
+
+    def __init__(self, view: View | None) -> None:
+        self.view = view
+
+    def __getitem__(self, cid: str) -> int:
+        ids = self.view.ids if self.view is not None else np.zeros(0, "S1")
+        key = cid.encode()
+        i = int(np.searchsorted(ids, key)) if len(key) <= ids.dtype.itemsize else len(ids)
+        if i < len(ids) and ids[i] == key:
+            return i
+        raise KeyError(cid)
+
+    def __len__(self) -> int:
+        return self.view.n if self.view is not None else 0
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self.view.ids if self.view is not None else []
+        return (i.decode() for i in ids)

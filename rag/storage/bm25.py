@@ -194,10 +194,11 @@ class KeywordIndex:
 
     def source_names(self) -> list[str]:
         """The outlets of the indexed chunks, as written (what `{m["source"] for m in meta}` gives, faster)."""
-        if self.view is None:
+        view = self.view
+        if view is None:
             return []
         return self.cached(("source_names",), lambda: sorted({
-            s.source_names[c] for s, m in zip(self.view.segs, self.view.masks)  # type: ignore[union-attr]
+            s.source_names[c] for s, m in zip(view.segs, view.masks)
             for c in np.unique(np.asarray(s.source_codes)[m]) if s.source_names[c]}))
 
     @property
@@ -227,14 +228,16 @@ def load(store: ChunkSource) -> KeywordIndex:
                 segments.rebuild(db, home, _generation(db))
         for attempt in range(3):
             gen, manifest = segments.read_manifest(db)
-            if manifest is None or manifest["generation"] != gen or attempt == 2:
-                _rebuild_segments(db, home)  # written before segments existed, or files lost
+            if manifest is None or manifest["generation"] != gen or attempt:
+                _rebuild_segments(db, home)  # from before segments, or files lost: re-checked under the lock
                 gen, manifest = segments.read_manifest(db)
+            assert manifest is not None
             try:
                 idx = _open(home, gen, manifest["names"], cached)
                 break
             except FileNotFoundError:  # merged away and cleaned while we read the list: read it again
-                continue
+                if attempt == 2:
+                    raise
         _loaded[key] = idx
         return idx
 

@@ -143,7 +143,7 @@ class View:
         return np.sort(rows[rows < self.n], kind="stable")
 
 
-class Meta(Sequence):  # type: ignore[type-arg]
+class Meta(Sequence[dict[str, Any]]):
     """`KeywordIndex.meta`: row -> metadata dict, built on access (no million dicts in memory)."""
 
     def __init__(self, view: View | None) -> None:
@@ -167,7 +167,7 @@ class Meta(Sequence):  # type: ignore[type-arg]
         return (self[i] for i in range(len(self)))
 
 
-class RowOf(Mapping):  # type: ignore[type-arg]
+class RowOf(Mapping[str, int]):
     """`KeywordIndex.row_of`: chunk id -> row, by binary search over the sorted ids."""
 
     def __init__(self, view: View | None) -> None:
@@ -185,5 +185,5 @@ class RowOf(Mapping):  # type: ignore[type-arg]
         return self.view.n if self.view is not None else 0
 
     def __iter__(self) -> Iterator[str]:
-        ids = self.view.ids if self.view is not None else []
+        ids: Any = self.view.ids if self.view is not None else []
         return (i.decode() for i in ids)

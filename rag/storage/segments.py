@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.storage.segment import Segment, Strings, _sorted, build, load, new_name, save
+from rag.storage.segment import Postings, Segment, Strings, _sorted, build, load, new_name, save
 
 FANOUT = 8  # this many segments of one size class are merged into one
 MAX_SEGMENTS = 24  # and never more than this many in all
@@ -154,7 +154,7 @@ def merge(name: str, segs: list[Segment], alive: list[np.ndarray], drop_deletes:
                    np.concatenate([s.nums[k] for s, k in zip(segs, keep)])[order], names, codes[order], deletes)
 
 
-def _merge_postings(parts: list, n_docs: int):  # type: ignore[no-untyped-def]
+def _merge_postings(parts: list[tuple[Postings, np.ndarray]], n_docs: int) -> Postings:
     got = [p.remap(nd) for p, nd in parts]
     lens = np.zeros(n_docs, dtype=np.int32)
     for p, nd in parts:

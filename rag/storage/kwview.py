@@ -9,6 +9,7 @@ sorted by chunk id, the order a full rebuild from the rows uses, so ties break t
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,14 @@ import numpy as np
 from rag.core.tuning import TUNING
 from rag.storage.segment import Segment, term_key
 from rag.storage.segments import dead_positions
+
+
+MEMO_POSTINGS = 4_000_000  # remembered postings per generation (~40 MB) before the memo starts over
+_NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32))
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class View:
@@ -39,6 +48,9 @@ class View:
         self.avgdl = length / self.n if self.n else 1.0
         self.n_sent = n_sent
         self.avgdl_sent = sent_length / n_sent if n_sent else 1.0
+        self._memo: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._memo_size = 0
+        self._memo_lock = threading.Lock()
 
     @staticmethod
     def advance(prev: View | None, segs: list[Segment]) -> View:
@@ -84,21 +96,41 @@ class View:
         k = int(np.searchsorted(self.base, flat, side="right")) - 1
         return self.segs[k], flat - int(self.base[k])
 
-    def _postings(self, term: str, sentences: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Live postings of `term` in all segments: (rows, tf, doc lengths, flat sentence ids)."""
+    def _term(self, term: str, sentences: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, BM25 weights, flat sentence ids) of the term's live postings, remembered for this generation
+        (a question and its clauses share their terms)."""
+        got = self._memo.get((term, sentences))
+        if got is None:
+            got = self._compute(term, sentences)
+            with self._memo_lock:
+                if self._memo_size > MEMO_POSTINGS:
+                    self._memo.clear()
+                    self._memo_size = 0
+                self._memo[(term, sentences)] = got
+                self._memo_size += len(got[0])
+        return got
+
+    def _compute(self, term: str, sentences: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         key = term_key(term)
-        parts = []
+        rows_l, tf_l, len_l, flat_l = [], [], [], []
         for k, s in enumerate(self.segs):
-            docs, tf = (s.sentences if sentences else s.chunks).find(key)
+            post = s.sentences if sentences else s.chunks
+            docs, tf = post.find(key)
             if not len(docs):
                 continue
             rows = self.rowmap[self.base[k] + (s.sentence_doc[docs] if sentences else docs)]
             live = rows < self.n
-            post = s.sentences if sentences else s.chunks
-            parts.append((rows[live], tf[live], post.lens[docs[live]], self.sbase[k] + docs[live]))
-        if not parts:
-            return np.zeros(0, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(0, np.int64)
-        return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
+            if not live.all():
+                docs, tf, rows = docs[live], tf[live], rows[live]
+            rows_l.append(rows)
+            tf_l.append(tf)
+            len_l.append(post.lens[docs])
+            flat_l.append(self.sbase[k] + docs)
+        if not rows_l:
+            return _NONE
+        n, avgdl = (self.n_sent, self.avgdl_sent) if sentences else (self.n, self.avgdl)
+        weights = self._weights(_cat(tf_l), _cat(len_l), n, avgdl)
+        return _cat(rows_l).astype(np.int32), weights, (_cat(flat_l).astype(np.int32) if sentences else _NONE[2])
 
     def _weights(self, tf: np.ndarray, lens: np.ndarray, n: int, avgdl: float) -> np.ndarray:
         """bm25s's lucene score of each posting, with the same float steps (see the module docstring)."""
@@ -110,31 +142,29 @@ class View:
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 of every row for these terms (repeats count again, as in bm25s)."""
-        out = np.zeros(self.n + 1, dtype=np.float32)
+        out = np.zeros(self.n, dtype=np.float32)
         for t in query_terms:
-            rows, tf, lens, _ = self._postings(t, False)
+            rows, weights, _ = self._term(t, False)
             if len(rows):
-                out[rows] += self._weights(tf, lens, self.n, self.avgdl)
-        return out[: self.n]
+                out[rows] += weights
+        return out
 
     def sentence_scores(self, query_terms: list[str]) -> np.ndarray:
         """Per row, the BM25 of its best sentence (sentences scored as their own collection)."""
         acc = np.zeros(int(self.sbase[-1]), dtype=np.float32)
         touched = []
         for t in query_terms:
-            rows, tf, lens, flat = self._postings(t, True)
+            rows, weights, flat = self._term(t, True)
             if len(rows):
-                acc[flat] += self._weights(tf, lens, self.n_sent, self.avgdl_sent)
+                acc[flat] += weights
                 touched.append((rows, flat))
-        best = np.zeros(self.n + 1, dtype=np.float32)
+        best = np.zeros(self.n, dtype=np.float32)
         if touched:
-            rows = np.concatenate([r for r, _ in touched])
-            flat = np.concatenate([f for _, f in touched])
-            np.maximum.at(best, rows, acc[flat])
-        return best[: self.n]
+            np.maximum.at(best, _cat([r for r, _ in touched]), acc[_cat([f for _, f in touched])])
+        return best
 
     def df(self, term: str) -> int:
-        return len(self._postings(term, False)[0])
+        return len(self._term(term, False)[0])
 
     def sentence_rows(self) -> np.ndarray:
         """The row of every live sentence, in row order (what bm25.KeywordIndex.sentence_chunk was)."""

@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     table = "| " + " | ".join(cols) + " |\n|" + "---:|" * len(cols) + "\n" + "".join(
         "| " + " | ".join(str(r.get(c, "")) for c in cols) + " |\n" for r in rows)
     when = datetime.now(UTC)
-    command = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/keyword_index.py " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
+    given = sys.argv[1:] if argv is None else argv
+    command = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/keyword_index.py " + " ".join(map(shlex.quote, given))
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     doc = (__doc__ or "").split("\n\n", 2)[2]

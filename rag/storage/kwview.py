@@ -19,7 +19,6 @@ from rag.core.tuning import TUNING
 from rag.storage.segment import Segment, term_key
 from rag.storage.segments import dead_positions
 
-
 MEMO_POSTINGS = 4_000_000  # remembered postings per generation (~40 MB) before the memo starts over
 _NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32))
 
@@ -37,11 +36,13 @@ class View:
         self.base = np.cumsum([0] + [s.docs for s in segs]).astype(np.int64)
         self.sbase = np.cumsum([0] + [len(s.sentence_doc) for s in segs]).astype(np.int64)
         # Flat slot (segment base + local doc) -> row; dead or replaced chunks -> n, a scratch row.
-        self.rowmap = np.full(int(self.base[-1]), self.n, dtype=np.int64)
-        self.rowmap[order] = np.arange(self.n)
+        self.rowmap = np.full(int(self.base[-1]), self.n, dtype=np.int32)
+        self.rowmap[order] = np.arange(self.n, dtype=np.int32)
+        self.rowmaps = [self.rowmap[a:b] for a, b in zip(self.base[:-1], self.base[1:])]
+        self.clean = [bool(m.all()) for m in masks]  # no dead chunks: no liveness filter per posting
         length = n_sent = sent_length = 0
         for s, m in zip(segs, masks):
-            counts, sums = s.sentence_sums()
+            counts, sums = s.sentence_sums
             length += int(np.asarray(s.chunks.lens)[m].sum())
             n_sent += int(counts[m].sum())
             sent_length += int(sums[m].sum())
@@ -118,19 +119,20 @@ class View:
             docs, tf = post.find(key)
             if not len(docs):
                 continue
-            rows = self.rowmap[self.base[k] + (s.sentence_doc[docs] if sentences else docs)]
-            live = rows < self.n
-            if not live.all():
+            rows = self.rowmaps[k][s.sentence_doc[docs] if sentences else docs]
+            if not self.clean[k]:
+                live = rows < self.n
                 docs, tf, rows = docs[live], tf[live], rows[live]
             rows_l.append(rows)
             tf_l.append(tf)
             len_l.append(post.lens[docs])
-            flat_l.append(self.sbase[k] + docs)
+            if sentences:
+                flat_l.append(self.sbase[k] + docs)
         if not rows_l:
             return _NONE
         n, avgdl = (self.n_sent, self.avgdl_sent) if sentences else (self.n, self.avgdl)
         weights = self._weights(_cat(tf_l), _cat(len_l), n, avgdl)
-        return _cat(rows_l).astype(np.int32), weights, (_cat(flat_l).astype(np.int32) if sentences else _NONE[2])
+        return _cat(rows_l), weights, (_cat(flat_l).astype(np.int32) if sentences else _NONE[2])
 
     def _weights(self, tf: np.ndarray, lens: np.ndarray, n: int, avgdl: float) -> np.ndarray:
         """bm25s's lucene score of each posting, with the same float steps (see the module docstring)."""

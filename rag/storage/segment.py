@@ -15,7 +15,7 @@ import shutil
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,7 @@ class Segment:
         """What a merge of this segment costs: its docs and its tombstones."""
         return self.docs + len(self.deletes)
 
+    @cached_property
     def sentence_sums(self) -> tuple[np.ndarray, np.ndarray]:
         """Per chunk: how many sentences it has and their summed length (for the sentence collection's stats)."""
         d = self.docs

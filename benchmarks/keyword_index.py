@@ -81,10 +81,10 @@ def write(home: Path, rows: list[tuple], gone_articles: list[str]) -> None:
         segments.append(db, home, bm25._generation(db), rows, gone + [r[0] for r in rows])
 
 
-def questions(data: Path, rng: random.Random, n: int) -> list[list[str]]:
+def questions(data: Path, rng: random.Random, n: int) -> list[str]:
     qs = json.loads((data / "MultiHopRAG.json").read_text())
     dev = [q["query"] for i, q in enumerate(qs) if i % 5 != 0]
-    return [q for q in (rng.sample(dev, n)) if terms(q)]  # type: ignore[misc]
+    return [q for q in rng.sample(dev, n) if terms(q)]
 
 
 def ask(kw: bm25.KeywordIndex, q: str) -> None:

@@ -129,8 +129,9 @@ def measure(size: int, heads: list[str], sents: list[str], qs: list[str], rebuil
     kw = bm25.load(Src(home))
     rm_read = time.perf_counter() - t0
     with closing(sqlite3.connect(home / "keyword.sqlite")) as db:
-        n_segs = len(segments.read_manifest(db)[1]["names"])  # type: ignore[index]
-    disk = sum(p.stat().st_size for p in (home / "keyword").rglob("*") if p.is_file())
+        names = segments.read_manifest(db)[1]["names"]  # type: ignore[index]
+    n_segs = len(names)  # on disk: the listed segments (merged-away ones are deleted after a grace period)
+    disk = sum(p.stat().st_size for n in names for p in (segments.folder(home) / n).rglob("*") if p.is_file())
     row = {"chunks": size, "sentences": kw.view.n_sent if kw.view else 0, "build_s": round(build_s, 1),
            "cold_load_s": round(cold_s, 2), "question_p50_ms": round(statistics.median(ms), 1),
            "question_p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1), "add100_write_s": round(add_write, 2),

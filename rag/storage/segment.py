@@ -69,7 +69,7 @@ class Postings:
 
     def remap(self, new_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(key, new doc, tf) of the postings whose doc survives (`new_doc` >= 0), for a merge."""
-        nd = new_doc[self.doc]
+        nd = new_doc[self.doc].astype(np.int32)  # int32: a merge of a million chunks holds ~100M postings
         keep = nd >= 0
         keys = np.repeat(self.keys, np.diff(self.ptr))
         return keys[keep], nd[keep], self.tf[keep]

@@ -137,7 +137,8 @@ def measure(size: int, heads: list[str], sents: list[str], qs: list[str], rebuil
            "question_p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1), "add100_write_s": round(add_write, 2),
            "add100_reader_s": round(add_read, 3), "remove100_write_s": round(rm_write, 2),
            "remove100_reader_s": round(rm_read, 3), "segments": n_segs, "segments_mb": round(disk / 2**20, 1),
-           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+           "load_avg": round(os.getloadavg()[0], 1)}  # the machine is shared: how busy it was
     if rebuild:  # what the first question after every write paid before: bm25s over all rows, both matrices
         import bm25s
         import numpy as np

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,9 @@ from rag.core.tuning import TUNING
 from rag.storage.segment import Segment, term_key
 from rag.storage.segments import dead_positions
 
-MEMO_POSTINGS = 4_000_000  # remembered postings per generation (~40 MB) before the memo starts over
+# Postings remembered per generation (12 bytes each: ~190 MB at most), least recently used dropped first: the
+# common terms, which cost the most, recur in most questions.
+MEMO_POSTINGS = 16_000_000
 _NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32))
 
 
@@ -49,7 +52,7 @@ class View:
         self.avgdl = length / self.n if self.n else 1.0
         self.n_sent = n_sent
         self.avgdl_sent = sent_length / n_sent if n_sent else 1.0
-        self._memo: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._memo: OrderedDict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._memo_size = 0
         self._memo_lock = threading.Lock()
 
@@ -101,16 +104,21 @@ class View:
         """Per term: (rows, BM25 weights, flat sentence ids) of its live postings. Remembered for this
         generation (a question and its clauses share their terms); the new ones are looked up together."""
         todo = [t for t in dict.fromkeys(terms) if (t, sentences) not in self._memo]
-        if todo:
-            got = self._compute(todo, sentences)
-            with self._memo_lock:
-                if self._memo_size > MEMO_POSTINGS:
-                    self._memo.clear()
-                    self._memo_size = 0
-                for t, g in zip(todo, got):
-                    self._memo[(t, sentences)] = g
-                    self._memo_size += len(g[0])
-        return [self._memo.get((t, sentences)) or self._compute([t], sentences)[0] for t in terms]
+        got = dict(zip(todo, self._compute(todo, sentences))) if todo else {}
+        with self._memo_lock:
+            for t in dict.fromkeys(terms):
+                if t in got:
+                    old = self._memo.pop((t, sentences), None)  # another thread may have put it there meanwhile
+                    self._memo_size += len(got[t][0]) - (len(old[0]) if old is not None else 0)
+                    self._memo[(t, sentences)] = got[t]
+                elif (t, sentences) in self._memo:
+                    self._memo.move_to_end((t, sentences))
+                    got[t] = self._memo[(t, sentences)]
+                else:  # dropped by another thread in between
+                    got[t] = self._compute([t], sentences)[0]
+            while self._memo_size > MEMO_POSTINGS and len(self._memo) > 1:
+                self._memo_size -= len(self._memo.popitem(last=False)[1][0])
+        return [got[t] for t in terms]
 
     def _compute(self, terms: list[str], sentences: bool) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """All postings of these terms in one pass per segment (numpy over the concatenated posting ranges)."""

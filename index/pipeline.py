@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from index.template import template_of_files
 from rag.core.config import Config
 from rag.core.errors import RagError
 from rag.core.records import Article, Chunk
+from rag.storage.backends import index_precision
 from rag.storage.store import Store
 
 if TYPE_CHECKING:
@@ -107,11 +108,13 @@ def index_paths(
         fields = parse_fields(config.json_fields)
     except ValueError as exc:
         raise RagError(f"json_fields: {exc}") from exc
-    precision = config.embed_precision
     report = IndexReport()
     articles, files_read = read_articles(paths, report, fields, config.max_file_mb)
     with store.writer():  # one indexer at a time per index: what is stored is read and written under the lock
         store.sync()  # never write through a Chroma view older than another process's last write
+        # auto becomes this machine's choice, or what the index already holds (a clashing setting is refused).
+        config = replace(config, embed_precision=index_precision(config, store))
+        precision = config.embed_precision
         known = store.content_hashes()
         stored_paths = store.paths() if known else {}
         todo: list[tuple[Article, str]] = []
@@ -153,7 +156,7 @@ def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], con
         batch = todo[i : i + batch_articles]
         chunked = [(a, h, chunk_article(a, config.chunk_tokens)) for a, h in batch]
         texts = [embed_text(a, c) for a, _, chunks in chunked for c in chunks]
-        vectors = encode(texts, config.embed_batch, config.embed_precision) if texts else []
+        vectors = encode(texts, config.embed_batch, config.embed_precision, config.embed_runtime) if texts else []
         items, k = [], 0
         for a, h, chunks in chunked:
             items.append((a, h, chunks, vectors[k : k + len(chunks)]))

@@ -31,6 +31,9 @@ def _date(text: str) -> date:
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from rag import warm
+
+    warm.start(config)  # the embedder loads while Chroma opens
     from rag.api import answer
 
     result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,

@@ -41,3 +41,14 @@ def index_precision(config: Config, store: Store) -> str:
         raise RagError(f"the index at {config.home} holds {stored} vectors and embed_precision is {wanted}: "
                        f"set embed_precision to {stored} or auto, or index into a new --home")
     return resolve(wanted)
+
+
+def bulk_runtime(config: Config) -> str:
+    """The runtime that encodes many chunks at once (the indexer): the embed_runtime setting, and for auto torch
+    when it is installed — on this machine torch encodes 256-token chunks faster than ONNX Runtime (same
+    numbers; docs/speed.md), while questions, one short text at a time, go through ONNX Runtime (no torch import)."""
+    if config.embed_runtime != "auto":
+        return config.embed_runtime
+    import importlib.util
+
+    return "torch" if importlib.util.find_spec("torch") is not None else "auto"

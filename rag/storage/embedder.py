@@ -63,16 +63,19 @@ def _load(batch: int, precision: str) -> BaseEmbedding:
     return model
 
 
-def _onnx_file(precision: str, runtime: str) -> Path | None:
+def _onnx_file(precision: str, runtime: str, export: bool = True) -> Path | None:
     """The ONNX model that computes these vectors, or None for torch (exported on first use, then cached)."""
     from rag.storage import onnx_embed
 
     if precision == "onnx-int8":
-        return onnx_embed.model_file(int8=True)
+        return onnx_embed.model_file(int8=True) if export else onnx_embed.find(onnx_embed.INT8_FILE)
     if precision != "fp32" or runtime == "torch":
         return None
     if runtime == "auto" and not onnx_embed.available():
         return None
+    if not export:
+        # Found, or exportable on first use into a known models folder: questions will go through ONNX.
+        return onnx_embed.find() or (Path(onnx_embed.FP32_FILE) if onnx_embed.models_known() else None)
     try:
         return onnx_embed.model_file()
     except Exception as exc:  # no models folder yet, or no `onnx` package to export with: torch computes fp32 too
@@ -86,11 +89,13 @@ def _onnx_file(precision: str, runtime: str) -> Path | None:
         return None
 
 
-def backend(precision: str, runtime: str = "auto") -> str:
-    """Which encoder computes `precision` vectors here: onnx-fp32, torch-fp32, torch-int8, torch-bf16, onnx-int8."""
+def backend(precision: str, runtime: str = "auto", export: bool = True) -> str:
+    """Which encoder computes `precision` vectors here: onnx-fp32, torch-fp32, torch-int8, torch-bf16, onnx-int8.
+
+    With `export=False` nothing is exported: the answer is what a question would use (status reports)."""
     if precision == "onnx-int8":
         return precision
-    if precision == "fp32" and _onnx_file(precision, runtime) is not None:
+    if precision == "fp32" and _onnx_file(precision, runtime, export) is not None:
         return "onnx-fp32"
     return f"torch-{precision}"
 

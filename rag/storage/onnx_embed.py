@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,12 @@ def use_dir(folder: Path) -> None:
         if folder in _dirs:
             _dirs.remove(folder)
         _dirs.insert(0, folder)
+
+
+def models_known() -> bool:
+    """True when a models folder is known (the ONNX model can be exported into it on first use)."""
+    with _lock:
+        return bool(_dirs)
 
 
 def available() -> bool:
@@ -74,10 +81,13 @@ def export(folder: Path, int8: bool = False) -> Path:
                                  token_type_ids=token_type_ids).last_hidden_state
 
         ids = torch.ones(2, 8, dtype=torch.long)
+        mask = torch.ones(2, 8, dtype=torch.long)
+        mask[1, 5:] = 0  # a padded row, so the traced graph keeps the attention mask's path
         names = ["input_ids", "attention_mask", "token_type_ids"]
         tmp = folder / f".{FP32_FILE}.{os.getpid()}.tmp"
-        with torch.inference_mode(False), torch.no_grad():
-            torch.onnx.export(Encoder().eval(), (ids, ids, torch.zeros_like(ids)), str(tmp), input_names=names,
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches
+            torch.onnx.export(Encoder().eval(), (ids, mask, torch.zeros_like(ids)), str(tmp), input_names=names,
                               output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                               dynamic_axes={k: {0: "batch", 1: "tokens"} for k in [*names, "last_hidden_state"]})
         os.replace(tmp, fp32)

@@ -21,7 +21,7 @@ def _complete(module: ModuleType, spec: Any) -> None:
     with _lock:
         if getattr(module, "_rag_stub", False):
             del module.__getattr__
-            module._rag_stub = False
+            module._rag_stub = False  # type: ignore[attr-defined]
             spec.loader.exec_module(module)
 
 

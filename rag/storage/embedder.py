@@ -116,7 +116,7 @@ def embedder(batch: int, precision: str, runtime: str = "auto") -> TextEmbedder:
 
         return LightEmbedder(encoder(path), batch)
     with _lock:
-        return _load(batch, precision)  # type: ignore[return-value]
+        return _load(batch, precision)
 
 
 def encode(texts: list[str], batch: int, precision: str, runtime: str = "auto") -> list[list[float]]:

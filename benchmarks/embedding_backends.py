@@ -143,7 +143,7 @@ def main() -> None:
         ids, texts = _chunks(base)
         print(f"slice: {len(titles)} articles, {len(ids)} chunks, {len(queries)} dev questions", file=sys.stderr)
         speed = _speed(texts[: args.speed_chunks], backends, args.rounds, args.batch)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, precision, runtime in backends:
             scores, cos = _quality(base, work, name, precision, runtime, queries, ids, texts, args.batch)
             rows.append({"backend": name, "precision": precision, "chunks_per_s": round(speed[name], 1),
@@ -158,7 +158,7 @@ def main() -> None:
     lines = ["# Embedding backends: speed and MultiHop-RAG dev retrieval quality (one run)", "",
              header(started, command.strip()).rstrip("\n"),
              f"Machine: {os.cpu_count()} cores ({'avx512_bf16' if cpu_has_bf16() else 'no bf16'}), "
-             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '1')}, load {os.getloadavg()[0]:.1f}",
+             f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '1')}, load {os.getloadavg()[0]:.1f}  ",
              f"Slice: {len(titles)} articles, {len(ids)} chunks, {len(queries)} dev questions with all evidence in it; "
              f"speed on {min(args.speed_chunks, len(texts))} chunk texts, batch {args.batch}, best of {args.rounds} "
              "alternating rounds", "",

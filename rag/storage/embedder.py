@@ -112,9 +112,9 @@ def embedder(batch: int, precision: str, runtime: str = "auto") -> TextEmbedder:
         raise RagError(f"embed_runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
     path = _onnx_file(precision, runtime)
     if path is not None:
-        from rag.storage.onnx_embed import LightEmbedder, encoder
+        from rag.storage.onnx_embed import light_embedder
 
-        return LightEmbedder(encoder(path), batch)
+        return light_embedder(path, batch)
     with _lock:
         return _load(batch, precision)
 

@@ -22,6 +22,7 @@ FP32_FILE = "minilm-l6-v2-fp32.onnx"
 INT8_FILE = "minilm-l6-v2-int8.onnx"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
 _lock = threading.Lock()
+_export_lock = threading.Lock()  # one export per process at a time (threads share the pid in the temp name)
 _dirs: list[Path] = []  # models folders of the indexes this process opened, newest first
 
 
@@ -109,11 +110,15 @@ def model_file(int8: bool = False) -> Path:
     found = find(name)
     if found is not None:
         return found
-    with _lock:
-        target = _dirs[0] if _dirs else None
-    if target is None:
-        raise FileNotFoundError("no models folder known to export the ONNX model into")
-    return export(target, int8)
+    with _export_lock:
+        found = find(name)  # another thread may have exported it meanwhile
+        if found is not None:
+            return found
+        with _lock:
+            target = _dirs[0] if _dirs else None
+        if target is None:
+            raise FileNotFoundError("no models folder known to export the ONNX model into")
+        return export(target, int8)
 
 
 class OnnxEncoder:
@@ -168,6 +173,12 @@ class OnnxEncoder:
 def encoder(path: Path) -> OnnxEncoder:
     """One session per model file per process."""
     return OnnxEncoder(path)
+
+
+@lru_cache(maxsize=8)
+def light_embedder(path: Path, batch: int) -> LightEmbedder:
+    """The shared embedder object for a model file and batch size (engines cache per embedder object)."""
+    return LightEmbedder(encoder(path), batch)
 
 
 class LightEmbedder:

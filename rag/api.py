@@ -26,7 +26,7 @@ from rag.storage.feedback import FeedbackLog
 from rag.storage.store import Store, reachable
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from rag.storage.embedder import TextEmbedder
 
 FirstUse = Callable[["Index"], object]  # fills an empty index (e.g. with the bundled articles)
 FIRST_USE_GROUP = "newsrag.first_use"  # entry points: what an empty default index is filled with
@@ -61,10 +61,10 @@ class Index:
         self._index_lock = threading.Lock()
 
     # --- resources lent to engines ----------------------------------------------------------------
-    def embedder(self) -> BaseEmbedding:
+    def embedder(self) -> TextEmbedder:
         from rag.storage.embedder import embedder
 
-        return embedder(self.config.embed_batch, self.store.embed_precision())
+        return embedder(self.config.embed_batch, self.store.embed_precision(), self.config.embed_runtime)
 
     def idf(self, passages: list[Passage]) -> Callable[[str], float]:
         kw = self.keywords()

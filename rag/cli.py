@@ -31,6 +31,9 @@ def _date(text: str) -> date:
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from rag import warm
+
+    warm.start(config)  # the embedder loads while Chroma opens
     from rag.api import answer
 
     result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,
@@ -61,7 +64,8 @@ def cmd_remove(args: argparse.Namespace, config: Config) -> int:
 
 def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
     """What `rag status --json` prints (also served as GET /v1/status); `store` reuses an open Store."""
-    from rag.storage.embedder import EMBED_MODEL_NAME
+    from rag.storage.backends import machine_default
+    from rag.storage.embedder import EMBED_MODEL_NAME, backend
     from rag.storage.store import Store
 
     store = store or Store(config)
@@ -78,6 +82,9 @@ def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
         "last_indexed": store.last_indexed(),
         "sources": store.sources(),
         "embedder": f"{EMBED_MODEL_NAME} ({store.embed_precision()})",
+        # How questions are embedded here, and what `embed_precision = "auto"` picks on this machine.
+        "embed_backend": f"{backend(store.embed_precision(), config.embed_runtime, export=False)} "
+                         f"(auto on this machine: {machine_default()})",
         "chunk_tokens": built.get("chunk_tokens", config.chunk_tokens),
         "consistent": not problems,
         "problems": problems,

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# One exported ONNX MiniLM for every test index (and the CLI subprocesses), instead of one per fresh RAG_HOME.
+os.environ.setdefault("RAG_EMBED_CACHE", os.path.join(__import__("tempfile").gettempdir(), "newsrag-test-models"))
 
 from rag.core.config import Config  # noqa: E402
 

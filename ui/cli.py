@@ -69,6 +69,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
               + ("" if api_key else f"; the /v1/ API is open too (set --api-key or ${API_KEY_ENV})"), file=sys.stderr)
     # Gradio keeps uploaded files in its own cache: keep it inside the index folder, like everything else.
     os.environ.setdefault("GRADIO_TEMP_DIR", str((config.home / "gradio").resolve()))
+    from rag import warm
+
+    warm.start(config)  # the question embedder and sentence splitter load while Gradio imports
     from rag.api import get_index
     from ui.app import build_app, mount
     from ui.http_api import create_api

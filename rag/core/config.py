@@ -26,7 +26,11 @@ class Config:
     max_sentences: int = 3  # evidence sentences in an extractive answer
     min_support: float = 0.225  # share of the question the best sentence must hold (benchmarks/refusal.py)
     embed_batch: int = 64
-    embed_precision: str = "fp32"  # fp32 | int8 (dynamic quantization of MiniLM's Linear layers)
+    # auto (this machine's fastest choice that keeps fp32 quality, docs/speed.md) | fp32 | int8 (dynamic
+    # quantization of MiniLM's Linear layers) | bf16 | onnx-int8; an existing index keeps what it was built with.
+    embed_precision: str = "auto"
+    embed_runtime: str = "auto"  # fp32 on: auto (ONNX Runtime when it can, else torch) | onnx | torch
+    embed_cache: str = ""  # folder of the exported ONNX model (RAG_EMBED_CACHE); default <home>/models
     json_fields: str = ""  # extra JSON record keys, e.g. "body=story,title=hed|headline"
     max_file_mb: float = 32.0  # bigger files are skipped with a reason, never read (RAG_MAX_FILE_MB)
     ui_auth: str | None = field(default=None, repr=False)  # RAG_UI_AUTH: "user:password" login for `rag ui`

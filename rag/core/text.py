@@ -35,6 +35,9 @@ def squash(text: str) -> str:
 @lru_cache(maxsize=1)
 def _punkt():
     """NLTK's Punkt model from llama-index's bundled nltk_cache (never downloaded)."""
+    from rag.core.light_nltk import install
+
+    install()  # Punkt alone, without the rest of nltk's imports (scipy, scikit-learn)
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 

@@ -14,7 +14,7 @@ from rag.engines.followup import Turn
 from rag.storage.bm25 import KeywordIndex
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from rag.storage.embedder import TextEmbedder
 
 
 class Resources(Protocol):
@@ -22,7 +22,7 @@ class Resources(Protocol):
 
     config: Config
 
-    def embedder(self) -> BaseEmbedding:
+    def embedder(self) -> TextEmbedder:
         """The shared MiniLM embedder, in the precision the index was built with."""
         ...
 

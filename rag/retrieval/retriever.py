@@ -66,7 +66,7 @@ class Retriever:
         from rag.storage.embedder import embed_query
 
         # The precision the index was built with, whatever the settings say now: vectors must be comparable.
-        return embed_query(question, self.config.embed_batch, self.store.embed_precision())
+        return embed_query(question, self.config.embed_batch, self.store.embed_precision(), self.config.embed_runtime)
 
     def candidates(self, question: str, sources: list[str] | None = None, since: date | None = None,
                    until: date | None = None) -> tuple[Pool, Hints, KeywordIndex] | None:

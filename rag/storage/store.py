@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 from rag.core.config import Config
 from rag.core.errors import ChromaUnavailable, RagError
 from rag.core.records import Article, chunk_metadata
-from rag.storage import bm25
+from rag.storage import bm25, onnx_embed
+from rag.storage.backends import models_dir, resolve
 from rag.storage.bm25 import Batch, KeywordRows
 from rag.storage.catalogue import SHARED_INFO, Catalogue, refresh
 
@@ -114,6 +115,7 @@ class Store:
         self.indexes: list[ChunkIndex] = list(indexes) if indexes is not None else [KeywordRows(self.home)]
         self._opened_at: int | None = None  # the change counter when the embedded Chroma client was opened
         self._chroma_key = str((self.home / "chroma").resolve())
+        onnx_embed.use_dir(models_dir(self.config))  # where this process finds (or exports) the ONNX MiniLM
 
     # --- other processes' writes ---------------------------------------------------------------
     # Every write and delete bumps a change counter in articles.sqlite. Embedded Chroma does not see another
@@ -466,7 +468,7 @@ class Store:
 
     def embed_precision(self) -> str:
         """The precision this index's vectors were embedded with (questions must use the same), else the setting."""
-        return str((self.info("embedder", {}) or {}).get("precision") or self.config.embed_precision)
+        return str((self.info("embedder", {}) or {}).get("precision") or resolve(self.config.embed_precision))
 
     def set_info(self, key: str, value: Any) -> None:
         with self._lock, self._db:

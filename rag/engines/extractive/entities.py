@@ -9,6 +9,7 @@ the one with the strongest sentences.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rag.engines.extractive.evidence import Evidence
@@ -61,6 +62,29 @@ _TITLE = (r"(?:chief executive|chief executive officer|ceo|founder|co-founder|pr
 _SPEECH = {"said", "says", "told", "added", "noted", "lamented", "argued", "wrote", "testified", "asked", "replied"}
 
 
+@lru_cache(maxsize=2048)
+def _tokens(text: str) -> tuple[list[str], list[str], dict[str, list[int]]]:
+    """A text's word tokens, the same without a possessive "'s", and where each of those bare words occurs.
+
+    Every candidate name is checked against the same few texts: tokenising them once per text (not once
+    per name and text) took most of an answer's time."""
+    toks = re.findall(r"[\w’'\-]+", text)
+    bare = [re.sub(r"[’']s$", "", w) for w in toks]
+    at: dict[str, list[int]] = {}
+    for i, w in enumerate(bare):
+        at.setdefault(w, []).append(i)
+    return toks, bare, at
+
+
+@lru_cache(maxsize=2048)
+def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The name's person and company contexts, compiled once per name (re's own cache thrashes on many names)."""
+    n = re.escape(name)
+    return (re.compile(rf"{n}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)"),
+            re.compile(rf"\b{_TITLE} (?:of|at) {n}|{n},? the company\b", re.I),
+            re.compile(rf"\b{_TITLE}\.? {n}", re.I))
+
+
 def person_like(name: str, texts: list[str]) -> bool:
     """A person's name: two or more words, no organisation word, and the texts use it as people's names are
     used (the surname alone, "X said", "X, who", a title next to it) more than as a company's (its first word
@@ -68,23 +92,25 @@ def person_like(name: str, texts: list[str]) -> bool:
     words = name.split()
     if len(words) < 2 or _ORG_WORDS.search(name):
         return False
+    said, company, titled = _name_patterns(name)
     person = org = 0
     for t in texts:
-        toks = re.findall(r"[\w’'\-]+", t)
-        for i, w in enumerate(toks):
+        toks, _, at = _tokens(t)
+        for i in at.get(words[-1], ()):
             prev = toks[i - 1] if i else ""
             nxt = toks[i + 1] if i + 1 < len(toks) else ""
-            if re.sub(r"[’']s$", "", w) == words[-1] and not prev[:1].isupper() and not nxt[:1].isupper():
+            if not prev[:1].isupper() and not nxt[:1].isupper():
                 person += 1  # the surname alone: "Whitfield said"
-            if re.sub(r"[’']s$", "", w) == words[0] and nxt != words[1] and i:
+        for i in at.get(words[0], ()):
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            if nxt != words[1] and i:
                 if nxt.lower() in _SPEECH:
                     person += 1  # a family name first ("Zhang said", for Zhang Jun)
                 else:
                     org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
-        person += len(re.findall(
-            rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
-        org += len(re.findall(rf"\b{_TITLE} (?:of|at) {re.escape(name)}|{re.escape(name)},? the company\b", t, re.I))
-        person += len(re.findall(rf"\b{_TITLE}\.? {re.escape(name)}", t, re.I))
+        person += len(said.findall(t))
+        org += len(company.findall(t))
+        person += len(titled.findall(t))
     return person > 0 and person >= org
 
 

@@ -62,7 +62,7 @@ def run_cli(home: Path, *args: str, cwd: Path) -> tuple[float, subprocess.Comple
     return time.perf_counter() - t, done
 
 
-def new_articles(path: Path) -> list[str]:
+def new_articles(path: Path) -> None:
     """100 new synthetic articles as a MultiHop-RAG-style JSON file; one carries the needle sentence."""
     gen = Generator()
     records = []
@@ -72,7 +72,6 @@ def new_articles(path: Path) -> list[str]:
         records.append({"title": a.title, "body": body, "source": a.source, "published_at": a.published,
                         "url": a.url})
     path.write_text(json.dumps(records))
-    return [r["url"] for r in records]
 
 
 def du(path: Path) -> int:
@@ -169,7 +168,7 @@ def main() -> None:
     (RESULTS / f"{args.out}.json").write_text(json.dumps(
         {"date": f"{when:%Y-%m-%d %H:%M} UTC", "command": command, "load": os.getloadavg(), "rows": rows}, indent=2))
     plot(rows, RESULTS / f"{args.out}.svg")
-    md = [f"# Scale: cost against index size\n", header(when, command),
+    md = ["# Scale: cost against index size\n", header(when, command),
           f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}\n", table(rows), ""]
     (RESULTS / f"{args.out}.md").write_text("\n".join(md))
     print(table(rows))

@@ -3,9 +3,10 @@
 Articles are MultiHop-RAG sentences recombined into new stories with varied headlines, outlets and dates;
 they are chunked by the real chunker and written with `Store.put` (Chroma + keyword rows + SQLite). The
 vectors are random unit vectors (seeded per chunk), not MiniLM's: HNSW's cost depends on the dimension and
-the number of vectors, not on what they mean. Sentences are split by a punctuation rule instead of Punkt
-while building (`fast_sentence_spans`: Punkt was most of the build time); everything else is the real path. Random vectors are, if anything, harder for HNSW than real
-ones (no clusters, all nearly equidistant), so dense search times here are a pessimistic bound.
+the number of vectors, not on what they mean. Random vectors are, if anything, harder for HNSW than real
+ones (no clusters, all nearly equidistant), so dense search times here are a pessimistic bound. While
+building, sentences are split by a punctuation rule instead of Punkt (`fast_sentence_spans`: Punkt was
+most of the build time); everything else is the real write path.
 
 Resumable: articles are numbered and deterministic, so a killed build restarts after the last committed
 batch (`Store.put` commits whole batches; the count of stored articles says where to resume).
@@ -124,7 +125,7 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     from rag.storage.store import Store
 
     # Punkt was ~60% of the build's time; both places the build splits sentences get the fast rule instead.
-    index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans  # type: ignore[attr-defined]
+    index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans
 
     home = home_for(n_chunks, cache)
     done_file = home / "built.json"

@@ -13,6 +13,7 @@ from rag.core.records import Passage
 from rag.core.terms import terms
 from rag.core.tuning import TUNING, Fusion
 from rag.retrieval import ranker
+from rag.retrieval.fast import source_mask, top_rows
 from rag.retrieval.features import Pool, features
 from rag.retrieval.hints import Hints, clauses, question_hints
 from rag.storage import bm25
@@ -36,7 +37,7 @@ def _mask(kw: KeywordIndex, sources: list[str] | None, since: date | None, until
     """Which keyword rows pass the same filters as `chroma_where`."""
     ok = np.ones(len(kw.meta), dtype=bool)
     if sources:
-        ok &= np.isin(kw.sources, [s.lower() for s in sources])
+        ok &= source_mask(kw, [s.lower() for s in sources])
     if since:
         ok &= kw.days >= int(since.strftime("%Y%m%d"))
     if until:
@@ -83,7 +84,7 @@ class Retriever:
         allowed = _mask(kw, sources, since, until)
         whole, parts = keyword_parts(kw, question, allowed)
         bm = fuse_keyword(whole, parts, w.clause)
-        top_bm = np.argsort(-bm)[: w.pool]
+        top_bm = top_rows(bm, w.pool)
         top_bm = top_bm[bm[top_bm] > 0]
 
         # Dense side: Chroma's nearest chunks under the same filters; cosine = 1 - distance.

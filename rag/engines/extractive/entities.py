@@ -9,8 +9,8 @@ the one with the strongest sentences.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag.engines.extractive.evidence import Evidence
 from rag.engines.extractive.parts import SUPPORTED, PartEvidence

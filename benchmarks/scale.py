@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import MULTIHOP, header  # noqa: E402
-from benchmarks.scale_build import CACHE, Generator, build, home_for  # noqa: E402
+from benchmarks.scale_build import CACHE, Generator, as_is, build, home_for  # noqa: E402
 from benchmarks.scale_plot import plot  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -78,9 +78,9 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(n_chunks: int, cache: Path, work: Path) -> dict:
-    """Every figure for one size (see the module docstring)."""
-    built = build(n_chunks, cache)
+def measure(n_chunks: int, cache: Path, work: Path, grow: bool = True) -> dict:
+    """Every figure for one size (see the module docstring); without `grow`, an unfinished build as it is."""
+    built = build(n_chunks, cache) if grow else as_is(n_chunks, cache)
     home = home_for(n_chunks, cache)
     spec = work / "questions.json"
     spec.write_text(json.dumps(questions()))
@@ -118,7 +118,8 @@ def measure(n_chunks: int, cache: Path, work: Path) -> dict:
         # Back to the built index: the next run measures the same thing.
         ids = _new_ids(home)
         row["remove_100_s"] = say("remove " + " ".join(ids))["seconds"]
-        row["after_remove_answer_s"] = say(f"ask {questions()['questions'][1]}")["seconds"]
+        # The first question after a write, under cProfile (its time is inflated by the profiler; not reported).
+        row["after_remove_answer_s"] = say(f"askprof {questions()['questions'][1]}")["seconds"]
         server.stdin.write("quit\n")
         server.stdin.flush()
     finally:
@@ -142,7 +143,7 @@ COLUMNS = [("chunks", "chunks"), ("articles", "articles"), ("build_seconds", "bu
            ("answer_p50_ms", "answer p50 ms"), ("answer_p95_ms", "answer p95 ms"), ("rss_mb", "RSS MB"),
            ("disk_mb", "disk MB"), ("first_answer_s", "first answer s"), ("status_s", "status s"),
            ("cold_ask_s", "cold ask s"), ("index_100_s", "index 100 s"), ("new_answerable_s", "100 new answerable s"),
-           ("new_answered", "found"), ("remove_100_s", "remove 100 s"), ("after_remove_answer_s", "next answer s")]
+           ("new_answered", "found"), ("remove_100_s", "remove 100 s"), ("after_remove_answer_s", "next answer s (profiled)")]
 
 
 def table(rows: list[dict]) -> str:
@@ -151,25 +152,66 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+GROWTH = [("retrieve_p50_ms", "retrieve p50"), ("answer_p50_ms", "answer p50"), ("answer_p95_ms", "answer p95"),
+          ("rss_mb", "serving RSS"), ("disk_mb", "disk"), ("status_s", "rag status"), ("cold_ask_s", "cold rag ask"),
+          ("new_answerable_s", "100 new answerable")]
+
+
+def words(slope: float) -> str:
+    """A log-log slope in words: how a cost grows with the number of chunks."""
+    return ("flat" if slope < 0.15 else "sub-linear" if slope < 0.8 else "linear" if slope <= 1.2
+            else "super-linear")
+
+
+def growth(rows: list[dict]) -> str:
+    """Per metric, the log-log slope between consecutive sizes (1 = linear in chunks, 0 = flat)."""
+    import math
+
+    rows = [r for r in rows if r.get("chunks")]
+    if len(rows) < 2:
+        return ""
+    pairs = list(zip(rows, rows[1:]))
+    head = "| metric | " + " | ".join(f"{a['chunks']}→{b['chunks']}" for a, b in pairs) + " |"
+    out = [head, "|---|" + "---|" * len(pairs)]
+    for key, name in GROWTH:
+        cells = []
+        for a, b in pairs:
+            if a.get(key) and b.get(key):
+                k = math.log(b[key] / a[key]) / math.log(b["chunks"] / a["chunks"])
+                cells.append(f"{k:.2f} ({words(k)})")
+            else:
+                cells.append("")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--chunks", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--cache", type=Path, default=CACHE)
     p.add_argument("--out", default="scale", help="results file stem under benchmarks/results/")
+    p.add_argument("--as-is", action="store_true", help="measure unfinished builds as they are (stop their builder first)")
+    p.add_argument("--keep", action="store_true", help="keep rows of sizes not measured now from the last results file")
     args = p.parse_args()
     when = datetime.now(UTC)
     command = "python benchmarks/scale.py " + " ".join(sys.argv[1:])
     rows = []
     for n in args.chunks:
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(measure(n, args.cache, Path(tmp)))
+            rows.append(measure(n, args.cache, Path(tmp), grow=not args.as_is) | {"measured": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"})
         print(table(rows[-1:]), flush=True)
+    last = RESULTS / f"{args.out}.json"
+    if args.keep and last.exists():  # earlier sizes, each row with the time it was measured
+        rows += [r for r in json.loads(last.read_text())["rows"] if r["target_chunks"] not in args.chunks]
+        rows.sort(key=lambda r: r["chunks"])
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(
+    last.write_text(json.dumps(
         {"date": f"{when:%Y-%m-%d %H:%M} UTC", "command": command, "load": os.getloadavg(), "rows": rows}, indent=2))
     plot(rows, RESULTS / f"{args.out}.svg")
     md = ["# Scale: cost against index size\n", header(when, command),
-          f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}\n", table(rows), ""]
+          f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}\n", table(rows), "",
+          "Growth (log-log slope of each figure against chunks: 1 = linear, 0 = flat):\n", growth(rows), "",
+          "![latency and memory against size](scale.svg)\n" if args.out == "scale" else ""]
     (RESULTS / f"{args.out}.md").write_text("\n".join(md))
     print(table(rows))
 

@@ -116,6 +116,21 @@ def unit_vectors(seed: int, n: int) -> list[list[float]]:
     return v.tolist()
 
 
+def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
+    """What a (possibly unfinished) build holds, read from its SQLite table without opening Chroma."""
+    import sqlite3
+    from contextlib import closing
+
+    home = home_for(n_chunks, cache)
+    if (home / "built.json").exists():
+        return json.loads((home / "built.json").read_text())
+    progress = home / "progress.json"
+    secs = json.loads(progress.read_text())["seconds"] if progress.exists() else None
+    with closing(sqlite3.connect(home / "articles.sqlite")) as db:
+        chunks, articles = db.execute("SELECT COALESCE(SUM(n_chunks), 0), COUNT(*) FROM articles").fetchone()
+    return {"chunks": chunks, "articles": articles, "build_seconds": secs, "unfinished": True}
+
+
 def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
     """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
     import index.chunk

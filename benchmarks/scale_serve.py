@@ -2,7 +2,8 @@
 
 Run by scale.py, one per index size, so its memory is that of a process serving the index and nothing else.
 Prints one JSON object per line on stdout: the warm figures first, then one per command
-("ask QUESTION" → the answer's time and text, "remove ID ..." → the removal time, "quit").
+("ask QUESTION" → the answer's time and text, "askprof QUESTION" → the same under cProfile, written next to
+the warm profile, "remove ID ..." → the removal time, "quit").
 """
 from __future__ import annotations
 
@@ -84,8 +85,16 @@ def main() -> None:
     for line in sys.stdin:
         cmd, _, arg = line.strip().partition(" ")
         t = time.perf_counter()
-        if cmd == "ask":
+        if cmd in ("ask", "askprof"):
+            prof = cProfile.Profile() if cmd == "askprof" else None
+            if prof is not None:
+                prof.enable()
             a = index.answer(arg)
+            if prof is not None:
+                prof.disable()
+                buf = io.StringIO()
+                pstats.Stats(prof, stream=buf).strip_dirs().sort_stats("cumulative").print_stats(40)
+                prof_file.with_name(prof_file.stem + "-after-write.txt").write_text(buf.getvalue())
             emit({"seconds": round(time.perf_counter() - t, 3), "text": a.text,
                   "articles": [c.article_id for c in a.citations]})
         elif cmd == "remove":

@@ -72,7 +72,8 @@ def plot(rows: list[dict], path: Path) -> None:
         return [r.get(key) for r in rows]
 
     lat = panel(xs, {"retrieve p50": col("retrieve_p50_ms"), "retrieve p95": col("retrieve_p95_ms"),
-                     "answer p50": col("answer_p50_ms"), "answer p95": col("answer_p95_ms")},
+                     "answer p50": col("answer_p50_ms"), "answer p95": col("answer_p95_ms"),
+                     "answer CPU p50": col("answer_cpu_p50_ms")},
                 "ms", "Warm question latency")
     mem = panel(xs, {"serving RSS": col("rss_mb"), "on disk": col("disk_mb")}, "MB", "Memory and disk", x0=440)
     path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="880" height="340" font-family="sans-serif" '

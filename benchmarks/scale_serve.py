@@ -84,7 +84,8 @@ def main() -> None:
     emit({"first_answer_s": round(first, 2), "retrieve_p50_ms": pct(retrieve_s, 0.5),
           "retrieve_p95_ms": pct(retrieve_s, 0.95), "answer_p50_ms": pct(answer_s, 0.5),
           "answer_p95_ms": pct(answer_s, 0.95), "retrieve_cpu_p50_ms": pct(retrieve_cpu, 0.5),
-          "answer_cpu_p50_ms": pct(answer_cpu, 0.5), "answer_cpu_p95_ms": pct(answer_cpu, 0.95), "n_questions": len(answer_s), "rss_mb": rss, "peak_rss_mb": peak})
+          "answer_cpu_p50_ms": pct(answer_cpu, 0.5), "answer_cpu_p95_ms": pct(answer_cpu, 0.95),
+          "n_questions": len(answer_s), "rss_mb": rss, "peak_rss_mb": peak})
     for line in sys.stdin:
         cmd, _, arg = line.strip().partition(" ")
         t = time.perf_counter()

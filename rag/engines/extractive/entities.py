@@ -123,12 +123,45 @@ def _fits(name: str, asks: str, texts: list[str]) -> bool:
     return True
 
 
+# Literal-first searches: a pattern that opens with a lookbehind cannot use re's fast literal scan, and each
+# answer searched the joined passages (tens of kB) for every candidate name that way (most of its time).
+_WORDISH = re.compile(r"[\w’'-]")
+_AFTER_WORD = re.compile(r"[\w,;:] ")
+
+
+@lru_cache(maxsize=4096)
+def _ends_word(literal: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(literal)}\b")
+
+
+def _as_word(word: str, text: str) -> bool:
+    """`re.search(rf"(?<![\\w’'-]){re.escape(word)}(?![\\w’'-])", text)`, found by str.find."""
+    i = text.find(word)
+    while i != -1:
+        j = i + len(word)
+        if (i == 0 or not _WORDISH.match(text[i - 1])) and (j == len(text) or not _WORDISH.match(text[j])):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
+def _mid_sentence(name: str, text: str) -> bool:
+    """`re.search(rf"(?<=[\\w,;:] ){re.escape(name)}\\b", text)`: the name after a word (or , ; :) and a space."""
+    ends = _ends_word(name)
+    i = text.find(name)
+    while i != -1:
+        if i >= 2 and _AFTER_WORD.match(text, i - 2) and ends.match(text, i):
+            return True
+        i = text.find(name, i + 1)
+    return False
+
+
 def _trim(name: str, joined: str) -> str:
     """Drop leading words that are not part of the name: a title ("CEO of"), or an ordinary word that opens a
     sentence ("Echoing", "Considering", "Didn't") and appears in lower case in the texts."""
     words = name.split()
     while len(words) > 1 and (re.fullmatch(_TITLE, words[0].lower().strip(".")) or words[0].lower() in _NOT_NAMES
-                              or re.search(rf"(?<![\w’'-]){re.escape(words[0].lower())}(?![\w’'-])", joined)
+                              or _as_word(words[0].lower(), joined)
                               or "'" in words[0] or "’" in words[0]):
         words = words[1:]
         if words and words[0].lower() in ("of", "at", "for"):
@@ -157,7 +190,7 @@ def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -
     mentions = [(i, s, e, _trim(name, joined)) for i, s, e, name in mentions]
     # A lone word capitalised only where a sentence opens ("Additionally") is not a name.
     mentions = [m for m in mentions if m[3] and (len(m[3].split()) > 1
-                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined))]
+                or _mid_sentence(m[3], joined))]
     # Full names anywhere in the passages: a surname alone ("Bankman-Fried said") stands for the full name.
     full = {n for n in (_trim(x, joined) for x in names_in(joined)) if len(n.split()) >= 2}
     for i, s, e, name in mentions:

@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,6 +117,14 @@ def unit_vectors(seed: int, n: int) -> list[list[float]]:
     return v.tolist()
 
 
+def _fast_split() -> None:
+    """Punkt was ~60% of the build's time; both places the build splits sentences get the fast rule instead."""
+    import index.chunk
+    import rag.storage.bm25
+
+    index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans
+
+
 def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
     """What a (possibly unfinished) build holds, read from its SQLite table without opening Chroma."""
     import sqlite3
@@ -126,21 +135,43 @@ def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
         return json.loads((home / "built.json").read_text())
     progress = home / "progress.json"
     secs = json.loads(progress.read_text())["seconds"] if progress.exists() else None
+    _fast_split()
+    from rag.storage.store import Store
+
+    repair(Store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
     with closing(sqlite3.connect(home / "articles.sqlite")) as db:
         chunks, articles = db.execute("SELECT COALESCE(SUM(n_chunks), 0), COUNT(*) FROM articles").fetchone()
     return {"chunks": chunks, "articles": articles, "build_seconds": secs, "unfinished": True}
 
 
-def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
-    """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
-    import index.chunk
-    import rag.storage.bm25
+def _items(gen: Generator, config: Config, numbers: list[int]) -> list:
+    """Store.put items (article, hash, chunks, vectors) for these article numbers."""
     from index.chunk import chunk_article
     from index.pipeline import content_hash
+
+    items = []
+    for a in (gen.article(j) for j in numbers):
+        cs = chunk_article(a, config.chunk_tokens)
+        items.append((a, content_hash(a, config.chunk_tokens, config.embed_precision), cs,
+                      unit_vectors(int(a.article_id.split("-")[1]), len(cs))))
+    return items
+
+
+def repair(store: Any, gen: Generator, config: Config) -> None:
+    """Write again the articles a killed build left PENDING (mid-batch), as `rag index` would redo them."""
+    from rag.storage.store import PENDING
+
+    with store._lock:
+        pending = [r[0] for r in store._db.execute("SELECT article_id FROM articles WHERE content_hash = ?", (PENDING,))]
+    if pending:
+        store.put(_items(gen, config, sorted(int(a.split("-")[1]) for a in pending)))
+
+
+def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
+    """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
     from rag.storage.store import Store
 
-    # Punkt was ~60% of the build's time; both places the build splits sentences get the fast rule instead.
-    index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans
+    _fast_split()
 
     home = home_for(n_chunks, cache)
     done_file = home / "built.json"
@@ -150,17 +181,14 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     store = Store(config)
     store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
     gen = Generator()
+    repair(store, gen, config)
     progress = home / "progress.json"
     state = json.loads(progress.read_text()) if progress.exists() else {"seconds": 0.0}
     i = store.article_count()  # articles 0..i-1 are committed (batches are whole)
     chunks = store.chunk_count()
     t0, last = time.perf_counter(), time.perf_counter()
     while chunks < n_chunks:
-        items = []
-        for a in (gen.article(j) for j in range(i, i + batch_articles)):
-            cs = chunk_article(a, config.chunk_tokens)
-            items.append((a, content_hash(a, config.chunk_tokens, config.embed_precision), cs,
-                          unit_vectors(int(a.article_id.split("-")[1]), len(cs))))
+        items = _items(gen, config, list(range(i, i + batch_articles)))
         store.put(items)
         i += batch_articles
         chunks += sum(len(c) for _, _, c, _ in items)

@@ -59,7 +59,7 @@ class Retriever:
 
     def _known_sources(self, kw: KeywordIndex) -> list[str]:
         if self._generation != kw.generation:
-            self._sources = sorted({m["source"] for m in kw.meta if m["source"]})
+            self._sources = kw.source_names()
             self._generation = kw.generation
         return self._sources or []
 

@@ -1,18 +1,19 @@
-"""Keyword search: a BM25 index (bm25s) over the same chunks as Chroma, kept under RAG_HOME.
+"""Keyword search: BM25 over the same chunks as Chroma, kept under RAG_HOME.
 
-The store writes each chunk's terms here through `KeywordRows` (one SQLite file, `keyword.sqlite`); the BM25
-matrices are derived from those rows, saved under `keyword/` and rebuilt whenever the rows changed. If the
-rows are missing, disagree with Chroma (an index built before keyword search existed, a crash between
-the two writes) or were written in an older format, they are rebuilt from the chunks stored in Chroma,
-so both stay consistent.
+The store writes each chunk's terms here through `KeywordRows` (one SQLite file, `keyword.sqlite`). Each
+write also adds a small immutable segment of term counts under `keyword/segments/` (`rag.storage.segment`),
+listed in the same transaction (`rag.storage.segments`); a reader that has generation g loads only the
+segments added since, and BM25's collection statistics are taken over all live segments at query time
+(`rag.storage.kwview`), so scores equal a full rebuild's. If the rows are missing, disagree with Chroma (an
+index built before keyword search existed, a crash between the two writes) or were written in an older
+format, they are rebuilt from the chunks stored in Chroma, so both stay consistent.
 
-Two BM25 matrices: one over whole chunks (headline and outlet included), one over the chunks' single
-sentences. A question's clause paraphrases one sentence of its evidence, and a chunk's best sentence
-tells which chunk of an article holds it (`sentence_scores`).
+Two collections: whole chunks (headline and outlet included), and the chunks' single sentences. A
+question's clause paraphrases one sentence of its evidence, and a chunk's best sentence tells which chunk
+of an article holds it (`sentence_scores`).
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ from rag.core.records import Article, Chunk, chunk_metadata
 from rag.core.terms import terms
 from rag.core.text import sentence_spans
 from rag.core.tuning import TUNING
+from rag.storage import segment, segments
+from rag.storage.kwview import Meta, RowOf, View
+from rag.storage.segment import NONE
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -93,19 +97,26 @@ class KeywordRows:
         self.home = Path(home)
 
     def write(self, items: Batch) -> None:
-        """Replace these articles' chunks in the keyword rows (same ids as Chroma)."""
+        """Replace these articles' chunks in the keyword rows (same ids as Chroma), plus one new segment."""
         rows = [_row(c.chunk_id, c.text, chunk_metadata(c, a) | {"chunk_id": c.chunk_id})
                 for a, _, chunks, _ in items for c in chunks]
+        ids = [a.article_id for a, *_ in items]
         with closing(_db(self.home)) as db, db:
-            db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a.article_id,) for a, *_ in items])
+            db.execute("BEGIN IMMEDIATE")  # the old chunk ids read below are the ones this write replaces
+            gone = _chunk_ids(db, ids)
+            db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in ids])
             db.executemany(f"INSERT OR REPLACE INTO chunks VALUES ({','.join('?' * 11)})", rows)
             _bump(db)
+            segments.append(db, self.home, _generation(db), rows, gone + [r[0] for r in rows])
 
     def forget(self, article_ids: list[str]) -> None:
-        """Drop these articles' keyword rows."""
+        """Drop these articles' keyword rows (a segment of tombstones)."""
         with closing(_db(self.home)) as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            gone = _chunk_ids(db, article_ids)
             db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in article_ids])
             _bump(db)
+            segments.append(db, self.home, _generation(db), [], gone)
 
     def problems(self, n_chunks: int) -> list[str]:
         """For `rag status`: a line if the keyword rows and Chroma disagree (the next query rebuilds them)."""
@@ -114,6 +125,15 @@ class KeywordRows:
         if n_rows == n_chunks:
             return []
         return [f"keyword index holds {n_rows} chunks, Chroma {n_chunks} (rebuilt from Chroma on the next question)"]
+
+
+def _chunk_ids(db: sqlite3.Connection, article_ids: list[str]) -> list[str]:
+    out: list[str] = []
+    for i in range(0, len(article_ids), 500):
+        part = article_ids[i : i + 500]
+        out += [r[0] for r in db.execute(
+            f"SELECT chunk_id FROM chunks WHERE article_id IN ({','.join('?' * len(part))})", part)]
+    return out
 
 
 def _rebuild_rows(source: ChunkSource, db: sqlite3.Connection) -> None:
@@ -130,16 +150,15 @@ def _rebuild_rows(source: ChunkSource, db: sqlite3.Connection) -> None:
 
 @dataclass
 class KeywordIndex:
-    """The loaded BM25 model plus per-chunk metadata arrays (row i of each ↔ BM25 document i)."""
+    """One generation of the keyword index: BM25 over its segments plus per-chunk metadata (row i ↔ the i-th
+    live chunk in chunk-id order, as a full rebuild would number them)."""
 
     generation: int
-    model: Any  # bm25s.BM25 over chunks, or None for an empty index
-    meta: list[dict[str, Any]]
+    view: View | None  # None for an empty index
+    meta: Any  # Sequence of metadata dicts (kwview.Meta: built on access)
     sources: np.ndarray  # lower-cased outlet per chunk
     days: np.ndarray  # YYYYMMDD per chunk (0 = unknown)
-    sentence_model: Any = None  # bm25s.BM25 over single sentences
-    sentence_chunk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sentence -> row
-    row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
+    row_of: Any = field(default_factory=dict)  # chunk id -> row (kwview.RowOf: binary search)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def cached(self, key: Any, make: Any, *args: Any) -> Any:
@@ -157,114 +176,99 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query term is indexed)."""
-        return _bm25(self.model, query, len(self.meta))
+        if self.view is None:
+            return np.zeros(len(self.meta), dtype=np.float32)
+        return self.view.scores(terms(query))
 
     def sentence_scores(self, query: str) -> np.ndarray:
         """Per chunk, the BM25 score of its best-matching sentence for `query`."""
-        best = np.zeros(len(self.meta), dtype=np.float32)
-        if self.sentence_model is not None:
-            np.maximum.at(best, self.sentence_chunk, _bm25(self.sentence_model, query, len(self.sentence_chunk)))
-        return best
+        if self.view is None:
+            return np.zeros(len(self.meta), dtype=np.float32)
+        return self.view.sentence_scores(terms(query))
 
     def df(self, term: str) -> int:
         """Number of chunks containing `term` (for IDF weights elsewhere)."""
-        if self.model is None or term not in self.model.vocab_dict:
+        if self.view is None:
             return 0
-        tid = self.model.vocab_dict[term]
-        ptr = self.model.scores["indptr"]
-        return int(ptr[tid + 1] - ptr[tid])
+        return int(self.cached(("df", term), self.view.df, term))
 
+    def source_names(self) -> list[str]:
+        """The outlets of the indexed chunks, as written (what `{m["source"] for m in meta}` gives, faster)."""
+        view = self.view
+        if view is None:
+            return []
+        return self.cached(("source_names",), lambda: sorted({
+            s.source_names[c] for s, m in zip(view.segs, view.masks)
+            for c in np.unique(np.asarray(s.source_codes)[m]) if s.source_names[c]}))
 
-def _bm25(model: Any, query: str, n: int) -> np.ndarray:
-    q = [t for t in terms(query) if t in model.vocab_dict] if model is not None else []
-    if not q:
-        return np.zeros(n, dtype=np.float32)
-    return np.asarray(model.get_scores(q), dtype=np.float32)
+    @property
+    def sentence_model(self) -> View | None:
+        """Non-None when sentences are indexed (kept for callers of the bm25s-era attribute)."""
+        return self.view if self.view is not None and self.view.n_sent else None
+
+    @property
+    def sentence_chunk(self) -> np.ndarray:
+        """The row of each indexed sentence (bm25s-era attribute; built on access)."""
+        return self.view.sentence_rows() if self.view is not None else np.zeros(0, dtype=np.int64)
 
 
 def load(store: ChunkSource) -> KeywordIndex:
-    """The current keyword index of `store`: from memory, from disk, or rebuilt if missing/stale."""
+    """The current keyword index of `store`: from memory (plus any new segments), from disk, or rebuilt."""
     home = Path(store.home)
     key = str(home.resolve())
     with _lock, closing(_db(home)) as db:
         cached = _loaded.get(key)
-        if cached is not None and cached.generation == _generation(db):
+        gen, manifest = segments.read_manifest(db)
+        if cached is not None and cached.generation == gen:
             return cached  # every write bumps the generation; checking Chroma per question costs ~5 ms
         n_rows = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if n_rows != store.chunk_count() or _format(db) != FORMAT:  # missing, out of step, or old: re-derive
             with db:
                 _rebuild_rows(store, db)
-        gen = _generation(db)
-        if cached is not None and cached.generation == gen:
-            return cached
-        idx = _read_saved(home / "keyword", gen, db) or _build(home / "keyword", gen, db)
+                segments.rebuild(db, home, _generation(db))
+        for attempt in range(3):
+            gen, manifest = segments.read_manifest(db)
+            if manifest is None or manifest["generation"] != gen or attempt:
+                _rebuild_segments(db, home)  # from before segments, or files lost: re-checked under the lock
+                gen, manifest = segments.read_manifest(db)
+            assert manifest is not None
+            try:
+                idx = _open(home, gen, manifest["names"], cached)
+                break
+            except FileNotFoundError:  # merged away and cleaned while we read the list: read it again
+                if attempt == 2:
+                    raise
         _loaded[key] = idx
         return idx
+
+
+def _rebuild_segments(db: sqlite3.Connection, home: Path) -> None:
+    db.execute("BEGIN IMMEDIATE")  # one rebuild at a time; re-check under the lock
+    try:
+        gen, manifest = segments.read_manifest(db)
+        if manifest is None or manifest["generation"] != gen or not all(
+                (segments.folder(home) / n).is_dir() for n in manifest["names"]):
+            segments.rebuild(db, home, gen)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def _generation(db: sqlite3.Connection) -> int:
     return int((db.execute("SELECT value FROM info WHERE key = 'generation'").fetchone() or ["0"])[0])
 
 
-def _meta_rows(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[list[list[str]]]]:
-    """Chunk metadata and, per chunk, its term groups (headline+outlet, then one per sentence)."""
-    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
-    rows = db.execute(f"SELECT {cols}, terms FROM chunks ORDER BY chunk_id").fetchall()
-    return [dict(zip(_COLUMNS, r[:-1])) for r in rows], [[g.split() for g in r[-1].split(SEP)] for r in rows]
-
-
-def _finish(gen: int, model: Any, meta: list[dict[str, Any]], sentence_model: Any = None,
-            sentence_chunk: np.ndarray | None = None) -> KeywordIndex:
-    sources = np.array([(m["source"] or "").lower() for m in meta], dtype=object)
-    days = np.array([int(m["published_day"] or 0) for m in meta], dtype=np.int64)
-    return KeywordIndex(gen, model, meta, sources, days, sentence_model,
-                        np.zeros(0, dtype=np.int64) if sentence_chunk is None else sentence_chunk,
-                        {m["chunk_id"]: i for i, m in enumerate(meta)})
-
-
-def _build(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex:
-    import bm25s
-
-    meta, groups = _meta_rows(db)
-    if not meta:
-        return _finish(gen, None, meta)
-    # A document without terms would break bm25s; "" is its reserved empty token.
-    model = bm25s.BM25(k1=K1, b=B)
-    model.index([[t for g in gs for t in g] or [""] for gs in groups], show_progress=False)
-    sentence_chunk = np.array([row for row, gs in enumerate(groups) for _ in gs[1:]], dtype=np.int64)
-    sentence_model = None
-    if len(sentence_chunk):
-        sentence_model = bm25s.BM25(k1=K1, b=B)
-        sentence_model.index([g or [""] for gs in groups for g in gs[1:]], show_progress=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save(str(folder), show_progress=False)
-    if sentence_model is not None:
-        sentence_model.save(str(folder / "sentences"), show_progress=False)
-        np.save(folder / "sentences" / "chunk_rows.npy", sentence_chunk)
-    (folder / "generation.json").write_text(json.dumps(
-        {"generation": gen, "chunks": len(meta), "sentences": len(sentence_chunk), "k1": K1, "b": B, "format": FORMAT}))
-    return _finish(gen, model, meta, sentence_model, sentence_chunk)
-
-
-def _read_saved(folder: Path, gen: int, db: sqlite3.Connection) -> KeywordIndex | None:
-    """The BM25 matrix saved by an earlier process, if it was built from the current rows."""
-    import bm25s
-
-    marker = folder / "generation.json"
-    try:
-        saved = json.loads(marker.read_text())
-        if (saved["generation"], saved.get("k1"), saved.get("b"), saved.get("format")) != (gen, K1, B, FORMAT):
-            return None
-        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
-        sentence_model, sentence_chunk = None, None
-        if saved.get("sentences"):
-            sentence_model = bm25s.BM25.load(str(folder / "sentences"), show_progress=False, verbosity=0)
-            sentence_chunk = np.load(folder / "sentences" / "chunk_rows.npy")
-    except (OSError, ValueError, KeyError):
-        return None
-    meta, _ = _meta_rows(db)
-    if model.scores["num_docs"] != len(meta) or (sentence_chunk is not None and sentence_chunk.max() >= len(meta)):
-        return None
-    return _finish(gen, model, meta, sentence_model, sentence_chunk)
-
-
+def _open(home: Path, gen: int, names: list[str], cached: KeywordIndex | None) -> KeywordIndex:
+    """The index of these segments; those `cached` already has are reused, only new ones are read."""
+    prev = cached.view if cached is not None else None
+    have = {s.name: s for s in prev.segs} if prev is not None else {}
+    segs = [have.get(n) or segment.load(segments.folder(home), n) for n in names]
+    view = View.advance(prev, segs)
+    if not view.n:
+        return KeywordIndex(gen, None, Meta(None), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), RowOf(None))
+    lower = [np.array([(n or "").lower() for n in s.source_names] + [""], dtype=object) for s in segs]
+    sources = np.concatenate([lw[np.asarray(s.source_codes)] for lw, s in zip(lower, segs)])[view.order]
+    day = np.concatenate([np.asarray(s.nums)[:, 3] for s in segs])[view.order]
+    days = np.where(day == NONE, 0, day).astype(np.int64)
+    return KeywordIndex(gen, view, Meta(view), sources, days, RowOf(view))

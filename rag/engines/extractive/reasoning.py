@@ -25,7 +25,7 @@ def known_sources(resources: Resources) -> list[str]:
     if key not in _sources_cache:
         if len(_sources_cache) > 16:
             _sources_cache.clear()
-        _sources_cache[key] = sorted({m["source"] for m in kw.meta if m["source"]})
+        _sources_cache[key] = kw.source_names()
     return _sources_cache[key]
 
 

@@ -130,15 +130,15 @@ def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
     import sqlite3
     from contextlib import closing
 
+    from rag.storage.store import Store
+
     home = home_for(n_chunks, cache)
+    _fast_split()
+    repair(Store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
     if (home / "built.json").exists():
         return json.loads((home / "built.json").read_text())
     progress = home / "progress.json"
     secs = json.loads(progress.read_text())["seconds"] if progress.exists() else None
-    _fast_split()
-    from rag.storage.store import Store
-
-    repair(Store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
     with closing(sqlite3.connect(home / "articles.sqlite")) as db:
         chunks, articles = db.execute("SELECT COALESCE(SUM(n_chunks), 0), COUNT(*) FROM articles").fetchone()
     return {"chunks": chunks, "articles": articles, "build_seconds": secs, "unfinished": True}

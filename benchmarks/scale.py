@@ -197,25 +197,33 @@ def main() -> None:
     args = p.parse_args()
     when = datetime.now(UTC)
     command = "python benchmarks/scale.py " + " ".join(sys.argv[1:])
-    rows = []
+    last = RESULTS / f"{args.out}.json"
+    kept = [r for r in json.loads(last.read_text())["rows"] if r["target_chunks"] not in args.chunks] \
+        if args.keep and last.exists() else []  # earlier sizes, each row with the time it was measured
+    rows: list[dict] = []
     for n in args.chunks:
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(measure(n, args.cache, Path(tmp), grow=not args.as_is) | {"measured": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"})
+            try:
+                rows.append(measure(n, args.cache, Path(tmp), grow=not args.as_is)
+                            | {"measured": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"})
+            except Exception as exc:  # one broken size must not lose the others' figures
+                print(f"{n}: failed: {exc!r}", file=sys.stderr, flush=True)
+                continue
         print(table(rows[-1:]), flush=True)
-    last = RESULTS / f"{args.out}.json"
-    if args.keep and last.exists():  # earlier sizes, each row with the time it was measured
-        rows += [r for r in json.loads(last.read_text())["rows"] if r["target_chunks"] not in args.chunks]
-        rows.sort(key=lambda r: r["chunks"])
+        write(sorted(rows + kept, key=lambda r: r["chunks"]), when, command, args.out)  # after every size
+
+
+def write(rows: list[dict], when: datetime, command: str, out: str) -> None:
+    """The results files: <out>.json, <out>.md (table, growth) and <out>.svg (the plot)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    last.write_text(json.dumps(
+    (RESULTS / f"{out}.json").write_text(json.dumps(
         {"date": f"{when:%Y-%m-%d %H:%M} UTC", "command": command, "load": os.getloadavg(), "rows": rows}, indent=2))
-    plot(rows, RESULTS / f"{args.out}.svg")
+    plot(rows, RESULTS / f"{out}.svg")
     md = ["# Scale: cost against index size\n", header(when, command),
           f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}\n", table(rows), "",
           "Growth (log-log slope of each figure against chunks: 1 = linear, 0 = flat):\n", growth(rows), "",
-          "![latency and memory against size](scale.svg)\n" if args.out == "scale" else ""]
-    (RESULTS / f"{args.out}.md").write_text("\n".join(md))
-    print(table(rows))
+          f"![latency and memory against size]({out}.svg)\n"]
+    (RESULTS / f"{out}.md").write_text("\n".join(md))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from rag.core.records import Passage
 from rag.core.terms import terms
 from rag.core.tuning import TUNING, Fusion
 from rag.retrieval import ranker
+from rag.retrieval.fast import source_mask, top_rows
 from rag.retrieval.features import Pool, features
 from rag.retrieval.hints import Hints, clauses, question_hints
 from rag.storage import bm25
@@ -36,7 +37,7 @@ def _mask(kw: KeywordIndex, sources: list[str] | None, since: date | None, until
     """Which keyword rows pass the same filters as `chroma_where`."""
     ok = np.ones(len(kw.meta), dtype=bool)
     if sources:
-        ok &= np.isin(kw.sources, [s.lower() for s in sources])
+        ok &= source_mask(kw, [s.lower() for s in sources])
     if since:
         ok &= kw.days >= int(since.strftime("%Y%m%d"))
     if until:
@@ -83,7 +84,7 @@ class Retriever:
         allowed = _mask(kw, sources, since, until)
         whole, parts = keyword_parts(kw, question, allowed)
         bm = fuse_keyword(whole, parts, w.clause)
-        top_bm = np.argsort(-bm)[: w.pool]
+        top_bm = top_rows(bm, w.pool)
         top_bm = top_bm[bm[top_bm] > 0]
 
         # Dense side: Chroma's nearest chunks under the same filters; cosine = 1 - distance.
@@ -92,7 +93,8 @@ class Retriever:
         res = self.store.collection.query(query_embeddings=[q.tolist()], n_results=n,
                                           where=chroma_where(sources, since, until), include=["distances"])
         dense = {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
-        missing = [kw.meta[i]["chunk_id"] for i in top_bm if kw.meta[i]["chunk_id"] not in dense]
+        # Each row's metadata is read once per question: the keyword index may build the dict on every access.
+        missing = [cid for cid in (kw.meta[i]["chunk_id"] for i in top_bm) if cid not in dense]
         for cid, vec in self._vectors(missing):  # keyword-only candidates: both scores for every candidate
             dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
 
@@ -109,18 +111,19 @@ class Retriever:
         # (Not computed when it would not count: the ranker orders by its own features.)
         sentence = (fuse_keyword(*keyword_parts(kw, question, allowed, kw.sentence_scores), w.clause)[rows]
                     if w.sentence and self.model is None else np.zeros(len(rows)))
+        metas = [kw.meta[r] for r in rows]
         bodies: dict[str, str | None] = {}  # many candidates share an article: read each body once
-        for r in rows:
-            a = kw.meta[r]["article_id"]
-            if a not in bodies:
-                bodies[a] = self.store.body(a)
+        for m in metas:
+            if m["article_id"] not in bodies:
+                bodies[m["article_id"]] = self.store.body(m["article_id"])
         # An article removed by another process since the keyword index was loaded has no body: skip its chunks.
-        keep = np.array([bodies[kw.meta[r]["article_id"]] is not None for r in rows], dtype=bool)
+        keep = np.array([bodies[m["article_id"]] is not None for m in metas], dtype=bool)
         if not keep.all():
             rows, cos, src, day, fused, sentence = (x[keep] for x in (rows, cos, src, day, fused, sentence))
+            metas = [m for m, k in zip(metas, keep) if k]
             if not len(rows):
                 return None
-        texts = [(bodies[kw.meta[r]["article_id"]] or "")[kw.meta[r]["start"] : kw.meta[r]["end"]] for r in rows]
+        texts = [(bodies[m["article_id"]] or "")[m["start"] : m["end"]] for m in metas]
         q_terms = set(terms(question))
         return Pool(rows=rows, cos=cos, fused_keyword=bm[rows], keyword_question=whole[rows],
                     keyword_clauses=[p[rows] for p in parts] or [whole[rows]], fused=fused, sentence=sentence,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag.engines.extractive.evidence import Evidence
 from rag.engines.extractive.parts import SUPPORTED, PartEvidence
@@ -61,6 +62,29 @@ _TITLE = (r"(?:chief executive|chief executive officer|ceo|founder|co-founder|pr
 _SPEECH = {"said", "says", "told", "added", "noted", "lamented", "argued", "wrote", "testified", "asked", "replied"}
 
 
+@lru_cache(maxsize=2048)
+def _tokens(text: str) -> tuple[list[str], list[str], dict[str, list[int]]]:
+    """A text's word tokens, the same without a possessive "'s", and where each of those bare words occurs.
+
+    Every candidate name is checked against the same few texts: tokenising them once per text (not once
+    per name and text) took most of an answer's time."""
+    toks = re.findall(r"[\w’'\-]+", text)
+    bare = [re.sub(r"[’']s$", "", w) for w in toks]
+    at: dict[str, list[int]] = {}
+    for i, w in enumerate(bare):
+        at.setdefault(w, []).append(i)
+    return toks, bare, at
+
+
+@lru_cache(maxsize=2048)
+def _name_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The name's person and company contexts, compiled once per name (re's own cache thrashes on many names)."""
+    n = re.escape(name)
+    return (re.compile(rf"{n}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)"),
+            re.compile(rf"\b{_TITLE} (?:of|at) {n}|{n},? the company\b", re.I),
+            re.compile(rf"\b{_TITLE}\.? {n}", re.I))
+
+
 def person_like(name: str, texts: list[str]) -> bool:
     """A person's name: two or more words, no organisation word, and the texts use it as people's names are
     used (the surname alone, "X said", "X, who", a title next to it) more than as a company's (its first word
@@ -68,23 +92,25 @@ def person_like(name: str, texts: list[str]) -> bool:
     words = name.split()
     if len(words) < 2 or _ORG_WORDS.search(name):
         return False
+    said, company, titled = _name_patterns(name)
     person = org = 0
     for t in texts:
-        toks = re.findall(r"[\w’'\-]+", t)
-        for i, w in enumerate(toks):
+        toks, _, at = _tokens(t)
+        for i in at.get(words[-1], ()):
             prev = toks[i - 1] if i else ""
             nxt = toks[i + 1] if i + 1 < len(toks) else ""
-            if re.sub(r"[’']s$", "", w) == words[-1] and not prev[:1].isupper() and not nxt[:1].isupper():
+            if not prev[:1].isupper() and not nxt[:1].isupper():
                 person += 1  # the surname alone: "Whitfield said"
-            if re.sub(r"[’']s$", "", w) == words[0] and nxt != words[1] and i:
+        for i in at.get(words[0], ()):
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            if nxt != words[1] and i:
                 if nxt.lower() in _SPEECH:
                     person += 1  # a family name first ("Zhang said", for Zhang Jun)
                 else:
                     org += 1  # the first word alone: "Acme engineers", "Zeta's new van"
-        person += len(re.findall(
-            rf"{re.escape(name)}(?: (?:said|says|told)\b|, who\b|, (?:the |a |an )?{_TITLE}\b)", t))
-        org += len(re.findall(rf"\b{_TITLE} (?:of|at) {re.escape(name)}|{re.escape(name)},? the company\b", t, re.I))
-        person += len(re.findall(rf"\b{_TITLE}\.? {re.escape(name)}", t, re.I))
+        person += len(said.findall(t))
+        org += len(company.findall(t))
+        person += len(titled.findall(t))
     return person > 0 and person >= org
 
 
@@ -97,12 +123,45 @@ def _fits(name: str, asks: str, texts: list[str]) -> bool:
     return True
 
 
+# Literal-first searches: a pattern that opens with a lookbehind cannot use re's fast literal scan, and each
+# answer searched the joined passages (tens of kB) for every candidate name that way (most of its time).
+_WORDISH = re.compile(r"[\w’'-]")
+_AFTER_WORD = re.compile(r"[\w,;:] ")
+
+
+@lru_cache(maxsize=4096)
+def _ends_word(literal: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(literal)}\b")
+
+
+def _as_word(word: str, text: str) -> bool:
+    """`re.search(rf"(?<![\\w’'-]){re.escape(word)}(?![\\w’'-])", text)`, found by str.find."""
+    i = text.find(word)
+    while i != -1:
+        j = i + len(word)
+        if (i == 0 or not _WORDISH.match(text[i - 1])) and (j == len(text) or not _WORDISH.match(text[j])):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
+def _mid_sentence(name: str, text: str) -> bool:
+    """`re.search(rf"(?<=[\\w,;:] ){re.escape(name)}\\b", text)`: the name after a word (or , ; :) and a space."""
+    ends = _ends_word(name)
+    i = text.find(name)
+    while i != -1:
+        if i >= 2 and _AFTER_WORD.match(text, i - 2) and ends.match(text, i):
+            return True
+        i = text.find(name, i + 1)
+    return False
+
+
 def _trim(name: str, joined: str) -> str:
     """Drop leading words that are not part of the name: a title ("CEO of"), or an ordinary word that opens a
     sentence ("Echoing", "Considering", "Didn't") and appears in lower case in the texts."""
     words = name.split()
     while len(words) > 1 and (re.fullmatch(_TITLE, words[0].lower().strip(".")) or words[0].lower() in _NOT_NAMES
-                              or re.search(rf"(?<![\w’'-]){re.escape(words[0].lower())}(?![\w’'-])", joined)
+                              or _as_word(words[0].lower(), joined)
                               or "'" in words[0] or "’" in words[0]):
         words = words[1:]
         if words and words[0].lower() in ("of", "at", "for"):
@@ -131,7 +190,7 @@ def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -
     mentions = [(i, s, e, _trim(name, joined)) for i, s, e, name in mentions]
     # A lone word capitalised only where a sentence opens ("Additionally") is not a name.
     mentions = [m for m in mentions if m[3] and (len(m[3].split()) > 1
-                or re.search(rf"(?<=[\w,;:] ){re.escape(m[3])}\b", joined))]
+                or _mid_sentence(m[3], joined))]
     # Full names anywhere in the passages: a surname alone ("Bankman-Fried said") stands for the full name.
     full = {n for n in (_trim(x, joined) for x in names_in(joined)) if len(n.split()) >= 2}
     for i, s, e, name in mentions:

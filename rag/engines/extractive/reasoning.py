@@ -40,6 +40,7 @@ def _retriever(resources: Resources) -> Callable[[Part], list[Passage]] | None:
     one sentence of its evidence."""
     import numpy as np
 
+    from rag.retrieval.fast import source_mask, top_rows
     from rag.retrieval.retriever import _passage
 
     kw = resources.keywords()
@@ -52,11 +53,11 @@ def _retriever(resources: Resources) -> Callable[[Part], list[Passage]] | None:
             return []
         score = kw.sentence_scores(words) + 0.5 * kw.scores(words)
         if part.sources:
-            score = np.where(np.isin(kw.sources, list(part.sources)), score, 0.0)
+            score = np.where(source_mask(kw, part.sources), score, 0.0)
         if part.days and np.isin(kw.days, list(part.days)).any():
             score = score + 0.25 * float(score.max()) * np.isin(kw.days, list(part.days))
         out = []
-        for row in np.argsort(-score)[:4]:
+        for row in top_rows(score, 4):
             if score[row] <= 0:
                 break
             m = kw.meta[row]

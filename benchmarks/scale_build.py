@@ -1,0 +1,218 @@
+"""Synthetic news indexes of N chunks for benchmarks/scale.py, written through the real store (no MiniLM).
+
+Articles are MultiHop-RAG sentences recombined into new stories with varied headlines, outlets and dates;
+they are chunked by the real chunker and written with `Store.put` (Chroma + keyword rows + SQLite). The
+vectors are random unit vectors (seeded per chunk), not MiniLM's: HNSW's cost depends on the dimension and
+the number of vectors, not on what they mean. Random vectors are, if anything, harder for HNSW than real
+ones (no clusters, all nearly equidistant), so dense search times here are a pessimistic bound. While
+building, sentences are split by a punctuation rule instead of Punkt (`fast_sentence_spans`: Punkt was
+most of the build time); everything else is the real write path.
+
+Resumable: articles are numbered and deterministic, so a killed build restarts after the last committed
+batch (`Store.put` commits whole batches; the count of stored articles says where to resume).
+
+    python benchmarks/scale_build.py --chunks 1000000 --cache /work/cache/scale
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: import the repository's packages, not an installed copy
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import MULTIHOP  # noqa: E402
+from rag.core.config import Config  # noqa: E402
+from rag.core.records import Article  # noqa: E402
+
+DIM = 384  # all-MiniLM-L6-v2
+CACHE = Path("/work/cache/scale")
+EXTRA_OUTLETS = ("Harbor Ledger", "Northern Courier", "Valley Tribune", "Metro Dispatch", "Coastal Herald",
+                 "Summit Post", "Prairie Gazette", "Lakeside Journal", "Capital Wire", "Island Chronicle")
+
+
+_CUT = re.compile(r"[.!?][\"”’)]*(\s+)(?=[\"“‘(]?[A-Z0-9])")
+
+
+def fast_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans by punctuation rule: the build's stand-in for Punkt (same contract, much faster).
+
+    The corpus sentences were already split by Punkt; recombined, they end where a sentence mark is followed
+    by a capital. Only the build uses this (chunk boundaries and keyword rows); questions use Punkt as ever.
+    """
+    out: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text):
+        piece, base, start = para.group(), para.start(), 0
+        cuts = [(start, m.start(1)) for m in _CUT.finditer(piece)]
+        ends = [m.end(1) for m in _CUT.finditer(piece)]
+        bounds = list(zip([0, *ends], [c[1] for c in cuts] + [len(piece)]))
+        for s, e in bounds:
+            chunk = piece[s:e]
+            lead, trail = len(chunk) - len(chunk.lstrip()), len(chunk) - len(chunk.rstrip())
+            if e - s - lead - trail > 0:
+                out.append((base + s + lead, base + e - trail))
+    return out
+
+
+def home_for(n_chunks: int, cache: Path = CACHE) -> Path:
+    """The cached index folder for a target size (10k → <cache>/10000)."""
+    return cache / str(n_chunks)
+
+
+def config_for(home: Path) -> Config:
+    """Settings of a scale index: its own folder, defaults otherwise (no rag.toml or RAG_* leaking in)."""
+    return Config(home=home)
+
+
+class Generator:
+    """Deterministic synthetic articles: article i is the same in every run and every size."""
+
+    def __init__(self, corpus: Path = MULTIHOP / "corpus.json") -> None:
+        from rag.core.text import sentence_spans
+
+        docs = json.loads(corpus.read_text(encoding="utf-8"))
+        saved = CACHE / "sentences.json"  # Punkt over the corpus takes ~10 s: once per machine
+        if saved.exists():
+            self.sentences: list[str] = json.loads(saved.read_text())
+        else:
+            self.sentences = [body[s:e] for body in (d.get("body") or "" for d in docs)
+                              for s, e in sentence_spans(body) if 30 <= e - s <= 600]
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(self.sentences))
+        self.title_words = [w for d in docs for w in (d.get("title") or "").split() if w.isalpha()]
+        self.outlets = sorted({d["source"] for d in docs if d.get("source")}) + list(EXTRA_OUTLETS)
+
+    def article(self, i: int, prefix: str = "syn") -> Article:
+        """Article number i: 12-60 sentences in paragraphs of 1-4, a headline of 5-10 corpus title words."""
+        rng = random.Random(i * 7919 + 17)
+        n = rng.randint(12, 60)
+        picked = [self.sentences[rng.randrange(len(self.sentences))] for _ in range(n)]
+        paras, j = [], 0
+        while j < n:
+            step = rng.randint(1, 4)
+            paras.append(" ".join(picked[j : j + step]))
+            j += step
+        title = " ".join(rng.choice(self.title_words) for _ in range(rng.randint(5, 10)))
+        day = date(2019, 1, 1) + timedelta(days=rng.randrange(8 * 365))
+        outlet = self.outlets[rng.randrange(len(self.outlets))]
+        aid = f"{prefix}-{i:07d}"
+        return Article(article_id=aid, title=title.capitalize(), body="\n".join(paras), source=outlet,
+                       published=day.isoformat(), url=f"https://example.org/{prefix}/{i}", path=None)
+
+
+def unit_vectors(seed: int, n: int) -> list[list[float]]:
+    """n random unit vectors of MiniLM's dimension (seeded, so a resumed build writes the same ones)."""
+    v = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v.tolist()
+
+
+def _fast_split() -> None:
+    """Punkt was ~60% of the build's time; both places the build splits sentences get the fast rule instead."""
+    import index.chunk
+    import rag.storage.bm25
+
+    index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans
+
+
+def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
+    """What a (possibly unfinished) build holds, read from its SQLite table without opening Chroma."""
+    import sqlite3
+    from contextlib import closing
+
+    from rag.storage.store import Store
+
+    home = home_for(n_chunks, cache)
+    _fast_split()
+    repair(Store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
+    if (home / "built.json").exists():
+        return json.loads((home / "built.json").read_text())
+    progress = home / "progress.json"
+    secs = json.loads(progress.read_text())["seconds"] if progress.exists() else None
+    with closing(sqlite3.connect(home / "articles.sqlite")) as db:
+        chunks, articles = db.execute("SELECT COALESCE(SUM(n_chunks), 0), COUNT(*) FROM articles").fetchone()
+    return {"chunks": chunks, "articles": articles, "build_seconds": secs, "unfinished": True}
+
+
+def _items(gen: Generator, config: Config, numbers: list[int]) -> list:
+    """Store.put items (article, hash, chunks, vectors) for these article numbers."""
+    from index.chunk import chunk_article
+    from index.pipeline import content_hash
+
+    items = []
+    for a in (gen.article(j) for j in numbers):
+        cs = chunk_article(a, config.chunk_tokens)
+        items.append((a, content_hash(a, config.chunk_tokens, config.embed_precision), cs,
+                      unit_vectors(int(a.article_id.split("-")[1]), len(cs))))
+    return items
+
+
+def repair(store: Any, gen: Generator, config: Config) -> None:
+    """Write again the articles a killed build left PENDING (mid-batch), as `rag index` would redo them."""
+    from rag.storage.store import PENDING
+
+    with store._lock:
+        pending = [r[0] for r in store._db.execute("SELECT article_id FROM articles WHERE content_hash = ?", (PENDING,))]
+    if pending:
+        store.put(_items(gen, config, sorted(int(a.split("-")[1]) for a in pending)))
+
+
+def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
+    """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
+    from rag.storage.store import Store
+
+    _fast_split()
+
+    home = home_for(n_chunks, cache)
+    done_file = home / "built.json"
+    if done_file.exists():
+        return json.loads(done_file.read_text())
+    config = config_for(home)
+    store = Store(config)
+    store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
+    gen = Generator()
+    repair(store, gen, config)
+    progress = home / "progress.json"
+    state = json.loads(progress.read_text()) if progress.exists() else {"seconds": 0.0}
+    i = store.article_count()  # articles 0..i-1 are committed (batches are whole)
+    chunks = store.chunk_count()
+    t0, last = time.perf_counter(), time.perf_counter()
+    while chunks < n_chunks:
+        items = _items(gen, config, list(range(i, i + batch_articles)))
+        store.put(items)
+        i += batch_articles
+        chunks += sum(len(c) for _, _, c, _ in items)
+        if time.perf_counter() - last > 30:
+            last = time.perf_counter()
+            secs = state["seconds"] + last - t0
+            progress.write_text(json.dumps({"seconds": secs, "chunks": chunks, "articles": i}))
+            if log:
+                print(f"{n_chunks}: {chunks} chunks, {i} articles, {secs:.0f} s ({chunks / secs:.0f} chunks/s)",
+                      file=sys.stderr, flush=True)
+    secs = state["seconds"] + time.perf_counter() - t0
+    result = {"chunks": store.chunk_count(), "articles": store.article_count(), "build_seconds": round(secs, 1)}
+    done_file.write_text(json.dumps(result))
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--chunks", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    p.add_argument("--cache", type=Path, default=CACHE)
+    args = p.parse_args()
+    for n in args.chunks:
+        print(json.dumps({n: build(n, args.cache)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,31 @@ ARTICLES = ROOT / "articles"
 GUARDIAN = ARTICLES / "000_29834b6968a0d052.txt"
 AP = ARTICLES / "002_e12e80fc82021416.txt"
 SEVEN = ["China", "Gabon", "Ghana", "India", "Kenya", "Mexico", "Russia"]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float, what: str, pause: float = 0.5) -> None:
+    """Poll `url` until it answers; fail with the end of `log` if `proc` exits or `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{what} did not start: {log.read_text()[-3000:]}") from None
+            time.sleep(pause)
+
+
+def blocked_indexer(docs: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`rag index DOCS -q` in a new process, read until it says it waits for another indexer (or 2 min pass)."""
+    second = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs), "-q"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waited = ""
+    deadline = time.time() + 120
+    while "waiting for another indexer" not in waited and time.time() < deadline and second.poll() is None:
+        assert second.stderr is not None
+        waited += second.stderr.readline()
+    return second, waited
 
 
 def free_port() -> int:

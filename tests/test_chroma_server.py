@@ -6,13 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLES, ROOT, SEVEN, free_port
+from tests.conftest import ARTICLES, ROOT, SEVEN, free_port, wait_until_up
 
 pytestmark = pytest.mark.server
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -26,15 +24,7 @@ def chroma_server(tmp_path):
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                             env=os.environ | {"ANONYMIZED_TELEMETRY": "False"})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}") from None
-            time.sleep(0.3)
+    wait_until_up(f"{url}/api/v2/heartbeat", proc, tmp_path / "chroma.log", 60, "chroma run", pause=0.3)
     yield url, tmp_path / "server-data"
     os.kill(proc.pid, signal.SIGTERM)  # stop exactly the server this test started
     try:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import ARTICLES, ROOT, free_port
+from tests.conftest import ARTICLES, ROOT, blocked_indexer, free_port
 
 HARBOUR = ("Port Elvar opens its new pier\n\n"
            "The harbour master of Port Elvar said the new pier opened on Tuesday after two years of work.\n"
@@ -79,12 +79,7 @@ def test_a_second_indexer_waits_for_the_first_and_says_who_holds_the_lock(tmp_pa
     env = {**os.environ, "RAG_HOME": str(empty_config.home), "OMP_NUM_THREADS": "1"}
     store = Store(empty_config)
     with store.writer():
-        second = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs), "-q"], env=env, cwd=ROOT,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        waited = ""
-        deadline = time.time() + 120
-        while "waiting for another indexer" not in waited and time.time() < deadline and second.poll() is None:
-            waited += second.stderr.readline()
+        second, waited = blocked_indexer(docs, env)
         assert f"waiting for another indexer (pid {os.getpid()})" in waited
         assert second.poll() is None  # still waiting while the lock is held
     out, err = second.communicate(timeout=600)

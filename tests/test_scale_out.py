@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLES, ROOT, SEVEN, free_port
+from tests.conftest import ARTICLES, ROOT, SEVEN, blocked_indexer, free_port, wait_until_up
 from tests.test_chroma_server import chroma_server  # noqa: F401  (the fixture: a real `chroma run`)
 from tests.test_concurrent_writers import HARBOUR, QUESTION
 
@@ -76,15 +76,7 @@ def test_two_workers_with_empty_homes_share_one_chroma_server(chroma_server, tmp
                          stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/v1/status", timeout=5).read()
-                break
-            except OSError:
-                if b.poll() is not None or time.time() > deadline:
-                    raise RuntimeError((tmp_path / "b.log").read_text()[-3000:]) from None
-                time.sleep(1)
+        wait_until_up(f"{url}/v1/status", b, tmp_path / "b.log", 300, "worker B (rag serve)", pause=1)
 
         first = _ask(url, REFUSED)  # B's home was empty: everything came from the server
         assert not first["refused"] and all(c in first["text"] for c in SEVEN), first["text"]
@@ -155,12 +147,7 @@ def test_an_indexer_on_another_machine_waits_for_the_server_lease(chroma_server,
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env |= {"RAG_HOME": str(tmp_path / "machine-2"), "RAG_CHROMA_URL": server_url, "OMP_NUM_THREADS": "1"}
     with holder.writer():  # a different home: no shared file lock, only the lease in the server
-        second = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs), "-q"], env=env, cwd=ROOT,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        waited = ""
-        deadline = time.time() + 120
-        while "waiting for another indexer" not in waited and time.time() < deadline and second.poll() is None:
-            waited += second.stderr.readline()
+        second, waited = blocked_indexer(docs, env)
         assert f"pid {os.getpid()}" in waited, waited
         time.sleep(2)
         assert second.poll() is None  # still waiting while the lease is held

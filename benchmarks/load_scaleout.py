@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402,F401  (offline environment first)
-from benchmarks import header  # noqa: E402
+from benchmarks import header, wait_until_up  # noqa: E402
 from benchmarks.load import QUESTIONS, _free_port  # noqa: E402
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -57,15 +57,7 @@ def _flat(text: str) -> str:
 
 
 def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.time() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(log.read_text()[-3000:]) from None
-            time.sleep(0.5)
+    wait_until_up(url, proc, log, 300, "a worker")
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # One exported ONNX MiniLM for every test index (and the CLI subprocesses), instead of one per fresh RAG_HOME.
 os.environ.setdefault("RAG_EMBED_CACHE", os.path.join(__import__("tempfile").gettempdir(), "newsrag-test-models"))
 
+from benchmarks import wait_until_up  # noqa: E402,F401  (re-exported for the server tests)
 from rag.core.config import Config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,19 +22,6 @@ ARTICLES = ROOT / "articles"
 GUARDIAN = ARTICLES / "000_29834b6968a0d052.txt"
 AP = ARTICLES / "002_e12e80fc82021416.txt"
 SEVEN = ["China", "Gabon", "Ghana", "India", "Kenya", "Mexico", "Russia"]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float, what: str, pause: float = 0.5) -> None:
-    """Poll `url` until it answers; fail with the end of `log` if `proc` exits or `timeout` seconds pass."""
-    deadline = time.time() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"{what} did not start: {log.read_text()[-3000:]}") from None
-            time.sleep(pause)
 
 
 def blocked_indexer(docs: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:

@@ -33,11 +33,14 @@ def _date(text: str) -> date:
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from rag import warm
 
-    warm.start(config)  # the embedder loads while Chroma opens
+    warming = warm.start(config)  # the embedder loads while Chroma opens
     from rag.api import answer
 
     result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,
                     engine=args.engine, config=config)
+    # A daemon thread still inside ONNX Runtime when the interpreter exits aborts the process ("terminate
+    # called without an active exception"); its work is bounded and usually done by now.
+    warming.join()
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0

@@ -12,12 +12,14 @@ from rag.core.config import Config
 
 def _load(config: Config) -> None:
     from rag.core.text import sentence_spans
+    from rag.engines.extractive.parts import meaning
     from rag.storage.embedder import embedder
     from rag.storage.store import Store
 
     try:
         store = Store(config, indexes=[])  # SQLite only: Chroma is opened by the main thread
         embedder(config.embed_batch, store.embed_precision(), config.embed_runtime).get_query_embedding("warm")
+        meaning("warm", ["Up."])  # the int8 model that scores candidate sentences
         sentence_spans("Warm. Up.")
     except Exception:  # noqa: BLE001 - a warm-up failure shows up again, with its message, on the real path
         pass

@@ -66,13 +66,14 @@ def find(name: str = FP32_FILE) -> Path | None:
 
 
 def export(folder: Path, int8: bool = False) -> Path:
-    """Export the packaged MiniLM to `folder` (atomically: a half-written file is never loaded); needs torch."""
-    import torch
-    from transformers import AutoModel
-
+    """Export the packaged MiniLM to `folder` (atomically: a half-written file is never loaded); the fp32
+    export needs torch, the int8 one is quantised from it by ONNX Runtime alone."""
     folder.mkdir(parents=True, exist_ok=True)
     fp32 = folder / FP32_FILE
     if not fp32.is_file():
+        import torch
+        from transformers import AutoModel
+
         model = AutoModel.from_pretrained(embed_model_path()).eval()
 
         class Encoder(torch.nn.Module):
@@ -123,7 +124,10 @@ def model_file(int8: bool = False) -> Path:
             target = _dirs[0] if _dirs else None
         if target is None:
             raise FileNotFoundError("no models folder known to export the ONNX model into")
-        return export(target, int8)
+        # Both at once: questions embed with fp32 and score sentences with int8 (rag/engines/extractive/parts.py),
+        # so the one-off export is paid once, not again at the first answer.
+        export(target, int8=True)
+        return target / name
 
 
 class OnnxEncoder:

@@ -46,9 +46,11 @@ DIFFERENT = {"inconsistent", "inconsistency", "disagree", "disagreement", "diffe
              "contradict", "contradictory", "change", "changed", "changes", "conflict", "conflicting",
              "discrepancy", "unsuccessful", "negative", "incompatible", "after", "diverge", "opposite"}
 # Words of a yes/no question that ask whether two reports differ (the verdict is then "yes" on a conflict).
+# "A different aspect / approach than B's" is not among them: such a question states what each side says, so
+# it holds when both are supported, like any claim; a conflict between the two is not what it asks.
 _ASKS_DIFFERENCE = re.compile(r"\b(change[ds]?|shift(ed)?|inconsisten\w*|discrepanc\w*|contradict\w*|"
-                              r"differ|differs|differed|diverg\w*|disagree\w*|different (?:type|kind|aspect|view|"
-                              r"reason|stance|approach|conclusion|portrayal|amount|figure|number))\b", re.I)
+                              r"differ|differs|differed|diverg\w*|disagree\w*|different (?:view|stance|conclusion|"
+                              r"amount|figure|number))\b", re.I)
 _ASKS_SAME = re.compile(r"\b(consisten\w*|agree\w*|align\w*|similar\w*|same|both|also|confirm\w*|"
                         r"corroborat\w*|in line)\b", re.I)
 PERSON = re.compile(r"\b(who|whom|whose|individual|person|people|man|woman|ceo|founder|executive|player|"

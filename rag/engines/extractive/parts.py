@@ -8,6 +8,7 @@ for "signed") is marked as contradicting it rather than supporting it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,19 +63,33 @@ def local_polarity(sentence: str, want: set[str], reach: int = 3) -> bool:
     return polarity(window)
 
 
+MEANING_PRECISION = "onnx-int8"
+_SAID: set[str] = set()
 _VECTORS: dict[str, np.ndarray] = {}  # text -> unit vector; sentences recur across questions about one story
 
 
-def meaning(query: str, texts: list[str]) -> list[float]:
-    """MiniLM cosine of `query` with each text; every text is encoded once per process, in one batch."""
+def _encode(texts: list[str]) -> list[list[float]]:
+    """Unit vectors for sentence scoring: int8 ONNX, or fp32 where ONNX Runtime cannot load or export it."""
     from rag.storage.embedder import encode
 
+    try:
+        return encode(texts, 2, MEANING_PRECISION)
+    except (OSError, ImportError) as exc:  # no models folder, or the export failed (logged once by the embedder)
+        if "meaning" not in _SAID:
+            _SAID.add("meaning")
+            print(f"rag: sentence meaning scored in fp32 (int8 ONNX model unavailable: {exc})", file=sys.stderr)
+        return encode(texts, 64, "fp32")
+
+
+def meaning(query: str, texts: list[str]) -> list[float]:
+    """MiniLM cosine of `query` with each text; every text is encoded once per process."""
     missing = [t for t in dict.fromkeys([query, *texts]) if t not in _VECTORS]
     if missing:
         if len(_VECTORS) > 50000:
             _VECTORS.clear()
-        # fp32 whatever the index's precision: both sides are encoded here, and the thresholds were set in fp32.
-        for t, v in zip(missing, encode(missing, 64, "fp32")):
+        # Both sides are encoded here, so the index's precision does not matter: int8 ONNX, two texts per run
+        # (less padding), is 2.2x faster than fp32 for the same ranking (docs/speed.md, "Sentence meaning").
+        for t, v in zip(missing, _encode(missing)):
             _VECTORS[t] = np.asarray(v, dtype=np.float32)
     q = _VECTORS[query]
     return [float(_VECTORS[t] @ q) for t in texts]

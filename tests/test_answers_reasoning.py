@@ -129,3 +129,45 @@ def test_outlets_the_index_does_not_hold_are_named_and_refused(config):
     assert unknown_outlets("Did the Guardian article on Black Friday and the Independent report say X?", known) == []
     a = answer("Did a Le Monde article report that China refused to sign the statement?", config=config)
     assert a.refused and "Le Monde" in a.text and not a.citations
+
+
+def test_difference_questions_are_told_from_claims_that_mention_a_difference():
+    asks = [
+        "Was there a change in how the Guardian and the Independent described China's position?",
+        "Was there no change in the Guardian's portrayal of the talks between January and March?",
+        "Did the Independent change its account of the vote after the Guardian's report?",
+        "Did the Guardian's report contradict the Independent's report on the statement?",
+        "Is the Guardian's figure inconsistent with the one the Independent gave?",
+    ]
+    claims = [
+        "Does the Guardian say the farmers were hurt by climate change and by drought?",
+        "Do both articles agree that teams never adjust their plans after roster changes?",
+        "Does the Independent imply a discrepancy in the envoy's account, while the Guardian quotes her?",
+        "Does the Guardian describe a different aspect of the crisis than the Independent?",
+    ]
+    for q in asks:
+        assert analyse(q, []).asks_difference, q
+    for q in claims:
+        assert not analyse(q, []).asks_difference, q
+    assert analyse(asks[1], []).negated and not analyse(asks[0], []).negated
+
+
+def test_was_there_no_change_is_yes_when_the_reports_agree():
+    from rag.engines.extractive.analysis import Part
+    from rag.engines.extractive.parts import PartEvidence
+    from rag.engines.extractive.verdict import decide
+
+    def evidence(*statuses: str) -> list[PartEvidence]:
+        out = []
+        for s in statuses:
+            pe = PartEvidence(Part("the envoy said the talks would resume"))
+            pe.status = s
+            out.append(pe)
+        return out
+
+    change = analyse("Was there a change in what the Guardian and the Independent said about the talks?", [])
+    same = analyse("Was there no change in what the Guardian and the Independent said about the talks?", [])
+    assert decide(change, evidence("supported", "supported")).answer == "no"
+    assert decide(same, evidence("supported", "supported")).answer == "yes"
+    assert decide(change, evidence("supported", "contradicted")).answer == "yes"
+    assert decide(same, evidence("supported", "contradicted")).answer == "no"

@@ -45,12 +45,21 @@ SAME = {"consistent", "consistency", "agree", "agreement", "agreed", "similar", 
 DIFFERENT = {"inconsistent", "inconsistency", "disagree", "disagreement", "different", "differ", "differing",
              "contradict", "contradictory", "change", "changed", "changes", "conflict", "conflicting",
              "discrepancy", "unsuccessful", "negative", "incompatible", "after", "diverge", "opposite"}
-# Words of a yes/no question that ask whether two reports differ (the verdict is then "yes" on a conflict).
-# "A different aspect / approach than B's" is not among them: such a question states what each side says, so
-# it holds when both are supported, like any claim; a conflict between the two is not what it asks.
-_ASKS_DIFFERENCE = re.compile(r"\b(change[ds]?|shift(ed)?|inconsisten\w*|discrepanc\w*|contradict\w*|"
-                              r"differ|differs|differed|diverg\w*|disagree\w*|different (?:view|stance|conclusion|"
-                              r"amount|figure|number))\b", re.I)
+# How a yes/no question asks whether two reports differ (the verdict is then "yes" on a conflict): a difference
+# that "there" is ("was there a change / an inconsistency ...?"), a verb ("did X change / differ / contradict"),
+# "inconsistent with", "a different view". A difference word inside a claim ("roster changes", "climate change",
+# "implies a discrepancy in ...") is what an article says, not what the question asks. "A different aspect /
+# approach than B's" is not among them either: such a question states what each side says, so it holds when
+# both are supported, like any claim.
+_NOUNS = r"(?:change|shift|inconsistenc(?:y|ies)|discrepanc(?:y|ies)|disagreement|difference|contradiction|conflict)s?"
+_ASKS_DIFFERENCE = re.compile(
+    rf"\bthere\s+(?:(?:a|an|any|some|no)\s+)?{_NOUNS}\b"
+    r"|\b(?:changed|differ|differs|differed|diverge[sd]?|disagree[sd]?|contradict(?:s|ed)?|shifted)\b"
+    r"|\b(?:did|does|do|has|have)\s+(?:[\w'’.,-]+\s+){1,12}?(?:change|shift|differ|disagree|contradict)"
+    r"\s+(?:its|their|his|her|the|a|an|in|from|with|after|between|over|since|when)\b"
+    r"|\binconsistent\s+with\b|\bdifferent (?:view|stance|conclusion|amount|figure|number)\b", re.I)
+# "Was there no change ...?": yes means the reports agree.
+_NO_DIFFERENCE = re.compile(rf"\bthere\s+no\s+{_NOUNS}\b|\b(?:did|does|do)\s+not\s+(?:change|differ)\b", re.I)
 _ASKS_SAME = re.compile(r"\b(consisten\w*|agree\w*|align\w*|similar\w*|same|both|also|confirm\w*|"
                         r"corroborat\w*|in line)\b", re.I)
 PERSON = re.compile(r"\b(who|whom|whose|individual|person|people|man|woman|ceo|founder|executive|player|"
@@ -124,6 +133,7 @@ class Analysis:
     parts: list[Part]
     options: list[str] = field(default_factory=list)  # ("consistent", "inconsistent"), as worded
     asks_difference: bool = False  # "was there a change ...?": yes means the reports differ
+    negated: bool = False  # "was there no change ...?": yes means they do not
     order: str | None = None  # "before" | "after" when the question asks about the order of reports
     sources: set[str] = field(default_factory=set)  # every outlet the question names
     unknown: list[str] = field(default_factory=list)  # outlets it names that the index does not hold
@@ -265,7 +275,8 @@ def analyse(question: str, known_sources: list[str]) -> Analysis:
         if m and re.search(r"\breport|publish|announc|mention|say|said|state|cover|write|wrote", question, re.I):
             order = "before" if m.group(1).lower() in ("before", "earlier than", "prior to") else "after"
     asks_difference = bool(_ASKS_DIFFERENCE.search(question)) and not options
-    return Analysis(question, form, _asks(question, form), parts, options, asks_difference, order,
+    return Analysis(question, form, _asks(question, form), parts, options, asks_difference,
+                    asks_difference and bool(_NO_DIFFERENCE.search(question)), order,
                     set(whole.sources), unknown_outlets(question, known_sources))
 
 

@@ -61,12 +61,12 @@ def decide(a: Analysis, ev: list[PartEvidence]) -> Verdict:
             return Verdict("before" if d_main < d_anchor else "after", "order", order)
         ok = d_main >= d_anchor if word == "after" else d_main <= d_anchor
         if a.asks_difference:  # "After A ..., was there a change in B?": the order holds, then the difference
-            return Verdict(_pick(a, contradicted), "order" if ok else "missing", order)
+            return Verdict(_pick(a, contradicted != a.negated), "order" if ok else "missing", order)
         return Verdict(_pick(a, ok and not contradicted), "order", order)
     if a.asks_difference:
         if missing and not contradicted:
             return Verdict(None, "missing")
-        return Verdict(_pick(a, contradicted), "contradicted" if contradicted else "supported")
+        return Verdict(_pick(a, contradicted != a.negated), "contradicted" if contradicted else "supported")
     if contradicted:
         return Verdict(_pick(a, False), "contradicted")
     if missing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.core.records import Passage
+from rag.core.text import MONTH, NUMBER_WORDS
 from rag.engines.extractive.analysis import Part
 from rag.engines.extractive.evidence import NEGATIONS, Evidence, candidates
 from rag.storage.bm25 import terms
@@ -61,6 +62,28 @@ def local_polarity(sentence: str, want: set[str], reach: int = 3) -> bool:
         return polarity(sentence)
     window = " ".join(tokens[max(0, min(hits) - reach): max(hits) + reach + 1])
     return polarity(window)
+
+
+_FIGURE = re.compile(r"\b(\d[\d,]*(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+_DATES = re.compile(rf"\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\b"
+                    r"|\b\d{1,2}:\d\d(?::\d\d)?\b|\b\d{4}-\d\d-\d\d\b", re.I)
+FIGURE_MISS = 0.1  # a claim's figure ("nine missiles") missing from a sentence costs it this much
+
+
+def figures_in(text: str) -> set[float]:
+    """The numbers a text states (digits or words), without dates, times, years and the ambiguous "one"."""
+    out = set()
+    text = _DATES.sub(" ", text)
+    for m in _FIGURE.finditer(text):
+        token = m.group().lower().replace(",", "")
+        if token == "one" or re.fullmatch(r"(1[89]|20)\d\d", token):
+            continue
+        value = NUMBER_WORDS.get(token)
+        try:
+            out.add(float(value if value is not None else token))
+        except ValueError:
+            continue
+    return out
 
 
 MEANING_PRECISION = "onnx-int8"
@@ -148,12 +171,15 @@ def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float],
     short = [x for x in lexical[:SHORTLIST] if len(x[2].text) > 25]
     if not short:
         return []
-    sims = meaning(_claim(part), [e.text for _, _, e in short])
+    claim = _claim(part)
+    sims = meaning(claim, [e.text for _, _, e in short])
+    wanted = figures_in(claim)  # a figure the claim states must be in its evidence ("nine", not "seven")
     scored = []
     for (c, what, e), sim in zip(short, sims):
         if detail is not None:
             detail[id(e)] = (what, sim)
-        scored.append((LEX * c + SEM * sim, e))
+        miss = FIGURE_MISS if wanted and not wanted & figures_in(e.text) else 0.0
+        scored.append((LEX * c + SEM * sim - miss, e))
     scored.sort(key=lambda x: -x[0])
     return scored
 

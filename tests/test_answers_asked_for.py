@@ -32,3 +32,11 @@ def test_the_same_kinds_of_question_are_answered_when_the_articles_have_it(confi
 def test_a_claims_figure_must_be_in_its_evidence(config):
     a = answer("Did the Independent report that North Korea launched nine missiles in January?", config=config)
     assert a.verdict == "yes" and "nine" in a.text, a.text
+
+
+def test_a_follow_up_asking_for_the_signers_does_not_lead_with_the_refusers(config):
+    """As a chat runs it: the first answer is in the history (it lists both groups)."""
+    first = answer("Who refused to sign the January statement?", config=config)
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    a = answer("And who signed it?", config=config, history=history)
+    assert not a.refused and "Albania" in a.text.split("\n")[0], a.text

@@ -108,7 +108,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
     with `asked_for`, when the sentences are on topic but lack the asked-for thing (a count of it, an age,
     the named speaker's words)."""
     evidence = candidates(passages)
-    score(question, evidence, idf, context=context, avoid=avoid)
+    score(question, evidence, idf, context=context, avoid=avoid, both_ways=asked_for)
     evidence.sort(key=lambda e: e.score, reverse=True)
     # Refuse when no sentence holds enough of the question's (IDF-weighted) words, whatever ranks first.
     if question_share(evidence) < min_support:

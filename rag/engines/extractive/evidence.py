@@ -96,7 +96,7 @@ def negated(words: set[str]) -> bool:
 
 
 def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], context: str = "",
-          avoid: str = "") -> None:
+          avoid: str = "", both_ways: bool = False) -> None:
     """Score every sentence in place: coverage, passage rank, answer-type fit, polarity, novelty.
 
     `context` is the earlier question a follow-up leans on: its words count half. `avoid` is the
@@ -130,7 +130,9 @@ def score(question: str, evidence: list[Evidence], idf: Callable[[str], float], 
         prior = max(0.0, 1.0 - tw.rank_decay * order[id(e.passage)])
         e.score = (tw.coverage * e.coverage + tw.rank_prior * prior
                    + tw.type_fit * type_fit(kind, question, e.text) * min(1.0, 2 * e.coverage))
-        if s_neg and not q_neg:  # "refused to sign" does not support "who signed"
+        # "refused to sign" does not answer "who signed"; with `both_ways`, for who/which questions, nor "signed"
+        # "who declined to sign" (for why/what questions a reason rarely repeats the question's negation).
+        if (s_neg and not q_neg) or (both_ways and q_neg and not s_neg and kind == "who"):
             e.score -= tw.negation_follow_up if context else tw.negation
         if avoid and len(e.text) > 20 and normal(e.text) in avoid:
             e.score -= tw.repeated

@@ -138,6 +138,9 @@ def test_difference_questions_are_told_from_claims_that_mention_a_difference():
         "Did the Independent change its account of the vote after the Guardian's report?",
         "Did the Guardian's report contradict the Independent's report on the statement?",
         "Is the Guardian's figure inconsistent with the one the Independent gave?",
+        "After the Guardian's report on the talks, did the narrative about the envoy change?",
+        "Did the second report result in a change in how the vote was described?",
+        "Is the portrayal of the envoy in the two reports inconsistent?",
     ]
     claims = [
         "Does the Guardian say the farmers were hurt by climate change and by drought?",

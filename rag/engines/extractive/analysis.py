@@ -45,19 +45,20 @@ SAME = {"consistent", "consistency", "agree", "agreement", "agreed", "similar", 
 DIFFERENT = {"inconsistent", "inconsistency", "disagree", "disagreement", "different", "differ", "differing",
              "contradict", "contradictory", "change", "changed", "changes", "conflict", "conflicting",
              "discrepancy", "unsuccessful", "negative", "incompatible", "after", "diverge", "opposite"}
-# How a yes/no question asks whether two reports differ (the verdict is then "yes" on a conflict): a difference
-# that "there" is ("was there a change / an inconsistency ...?"), a verb ("did X change / differ / contradict"),
-# "inconsistent with", "a different view". A difference word inside a claim ("roster changes", "climate change",
-# "implies a discrepancy in ...") is what an article says, not what the question asks. "A different aspect /
-# approach than B's" is not among them either: such a question states what each side says, so it holds when
-# both are supported, like any claim.
+# How a yes/no question asks whether two reports differ (the verdict is then "yes" on a conflict): words that
+# only ever ask it ("inconsistent", "contradict", "disagree", "differ"), and "change" / "shift" / "discrepancy"
+# where the question asks about one: "was there a change", "did X change?", "result in a change", "changed".
+# The same nouns inside a claim ("roster changes", "climate change", "aware of the financial discrepancies")
+# are what an article says, not what the question asks. "A different aspect / approach than B's" is not among
+# them either: such a question states what each side says, so it holds when both are supported, like any claim.
 _NOUNS = r"(?:change|shift|inconsistenc(?:y|ies)|discrepanc(?:y|ies)|disagreement|difference|contradiction|conflict)s?"
 _ASKS_DIFFERENCE = re.compile(
-    rf"\bthere\s+(?:(?:a|an|any|some|no)\s+)?{_NOUNS}\b"
-    r"|\b(?:changed|differ|differs|differed|diverge[sd]?|disagree[sd]?|contradict(?:s|ed)?|shifted)\b"
-    r"|\b(?:did|does|do|has|have)\s+(?:[\w'’.,-]+\s+){1,12}?(?:change|shift|differ|disagree|contradict)"
-    r"\s+(?:its|their|his|her|the|a|an|in|from|with|after|between|over|since|when)\b"
-    r"|\binconsistent\s+with\b|\bdifferent (?:view|stance|conclusion|amount|figure|number)\b", re.I)
+    r"\b(?:inconsisten\w*|contradict\w*|disagree\w*|differ|differs|differed|diverg\w*|changed|shifted)\b"
+    rf"|\bthere\s+(?:(?:a|an|any|some|no)\s+)?{_NOUNS}\b"
+    rf"|\b(?:result(?:s|ed|ing)?\s+in|lead(?:s|ing)?\s+to|led\s+to|show(?:s|n|ed)?)\s+(?:(?:a|an|any)\s+)?{_NOUNS}\b"
+    r"|\b(?:did|does|do|has|have)\s+(?:[\w'’.,-]+\s+){1,12}?(?:change|shift)"
+    r"(?:\s*[?,]|\s+(?:its|their|his|her|the|a|an|in|from|with|after|between|over|since|when)\b)"
+    r"|\bdifferent (?:view|stance|conclusion|amount|figure|number)\b", re.I)
 # "Was there no change ...?": yes means the reports agree.
 _NO_DIFFERENCE = re.compile(rf"\bthere\s+no\s+{_NOUNS}\b|\b(?:did|does|do)\s+not\s+(?:change|differ)\b", re.I)
 _ASKS_SAME = re.compile(r"\b(consisten\w*|agree\w*|align\w*|similar\w*|same|both|also|confirm\w*|"

@@ -6,7 +6,6 @@ and refuses with `REFUSAL` when the best evidence scores below `min_support`.
 """
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -17,10 +16,10 @@ from rag.core.config import Config
 from rag.core.records import Answer, Citation, Passage
 from rag.core.tuning import TUNING
 from rag.engines.base import Resources
+from rag.engines.extractive import asked
 from rag.engines.extractive.evidence import Evidence, candidates, new_names, normal, question_kind, score
-from rag.engines.extractive.spans import Figure, counted_noun, direct_span, figures, related_figures
+from rag.engines.extractive.spans import Figure, direct_span, figures, related_figures
 from rag.engines.followup import Turn, split_resolved
-from rag.storage.bm25 import terms
 
 REFUSAL = "The indexed articles do not contain an answer to this question."
 
@@ -77,25 +76,6 @@ def _conflict(figs: list[Figure], citer: _Citer) -> str | None:
     return "The articles give different figures: " + "; ".join(parts) + "."
 
 
-_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b[A-Z]\w+, \d{1,3}, ", re.I)
-_SAYS = re.compile(r"^\s*what (?:did|does|do|has|have) (.+?) (?:say|said|tell|told|announce|claim|write|argue|"
-                   r"state|add|reveal|admit|warn|predict)\b", re.I)
-_TITLES = {"president", "mr", "mrs", "ms", "dr", "prime", "minister", "secretary", "general", "chancellor",
-           "senator", "sen", "rep", "king", "queen", "pope", "judge", "ceo", "chief", "the"}
-
-
-def speaker_terms(question: str, passages: list[Passage]) -> set[str]:
-    """The named speaker of a "What did X say ...?" question, as terms (empty for "she", an outlet, no name):
-    an answer must quote that speaker, not whoever the nearest sentence quotes."""
-    m = _SAYS.match(question)
-    if not m:
-        return set()
-    outlets = {t for p in passages for t in terms(p.source or "")}
-    names = [w for w in re.findall(r"[A-Z][\w'’\-]*", m.group(1)) if w.lower() not in _TITLES]
-    found = set(terms(" ".join(names))) - outlets
-    return found
-
-
 def question_share(evidence: list[Evidence]) -> float:
     """How much of the question the best sentence (with its headline) holds: what refusal is decided on."""
     return max((e.share for e in evidence), default=0.0)
@@ -115,17 +95,15 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
         return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
 
     kind = question_kind(question)
-    if asked_for and re.search(r"\bhow old\b", question, re.I) and not any(_AGE.search(e.text) for e in evidence[:10]):
-        return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])  # no age given
+    if asked_for and asked.no_age(question, evidence[:10]):
+        return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
     citer = _Citer()
     lead, conflict = "", False
     if kind == "count":
         # Figures that count the asked-for thing, from sentences that are about the question at all.
         pool = [e for e in evidence[:30] if e.coverage > 0]
         figs = related_figures(question, figures(question, evidence), figures(question, pool), similar)
-        if asked_for and not figs and re.search(r"\bhow many\b", question, re.I) and counted_noun(question):
-            # The articles are about the topic but give no figure for the thing counted: a nearby sentence
-            # would read as an answer ("how many warheads?" answered with a sentence about missile tests).
+        if asked_for and asked.no_count(question, figs):
             return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
         lead = _conflict(figs, citer) or ""
         conflict = bool(lead)
@@ -146,9 +124,7 @@ def compose(question: str, passages: list[Passage], *, idf: Callable[[str], floa
             lead = f"{e.text[s:t]} {citer.mark(e)}"
 
     groups = _groups(evidence, TUNING.evidence.group_band * evidence[0].score, max_sentences)
-    speaker = speaker_terms(question, passages) if asked_for else set()
-    if speaker and not lead and not any(speaker <= set(terms(e.text)) for g in groups for e in g):
-        # "What did President Biden say ...?" answered with what someone else said: refuse instead.
+    if asked_for and not lead and asked.not_the_speaker(question, passages, [e for g in groups for e in g]):
         return Answer(question=question, text=REFUSAL, refused=True, related=passages[:3])
     # Sentences behind the lead come first in the evidence list, so the reader sees them in full
     # (with their wire-copy twins from other articles).

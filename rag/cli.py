@@ -36,11 +36,13 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     warming = warm.start(config)  # the embedder loads while Chroma opens
     from rag.api import answer
 
-    result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,
-                    engine=args.engine, config=config)
-    # A daemon thread still inside ONNX Runtime when the interpreter exits aborts the process ("terminate
-    # called without an active exception"); its work is bounded and usually done by now.
-    warming.join()
+    try:
+        result = answer(args.question, k=args.k, sources=args.source, since=args.since, until=args.until,
+                        engine=args.engine, config=config)
+    finally:
+        # A daemon thread still inside ONNX Runtime when the interpreter exits aborts the process ("terminate
+        # called without an active exception"), on the error path too; its work is bounded.
+        warming.join()
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return 0

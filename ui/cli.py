@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     os.environ.setdefault("GRADIO_TEMP_DIR", str((config.home / "gradio").resolve()))
     from rag import warm
 
-    warm.start(config)  # the question embedder and sentence splitter load while Gradio imports
+    warming = warm.start(config)  # the question embedder and sentence splitter load while Gradio imports
     from rag.api import get_index
     from ui.app import build_app, mount
     from ui.http_api import create_api
@@ -80,7 +80,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     app = build_app(config)
     api = create_api(get_index(config), api_key=api_key, login=auth)
     mount(api, app, auth=auth)
-    sock = bind(args.host, args.port)
+    try:
+        sock = bind(args.host, args.port)
+    except BaseException:
+        warming.join()  # exiting with the warm-up inside ONNX Runtime would abort instead of printing the error
+        raise
     url = url_of(sock)
     print(f"rag ui: serving the chat on {url} (Gradio API /chat and /answer; HTTP API {url}v1/, docs {url}docs); "
           "press Ctrl+C to stop", flush=True)

@@ -169,6 +169,7 @@ def repair(store: Any, gen: Generator, config: Config) -> None:
 
 def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
     """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
+    from rag.storage.backends import resolve
     from rag.storage.store import Store
 
     _fast_split()
@@ -179,7 +180,8 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
         return json.loads(done_file.read_text())
     config = config_for(home)
     store = Store(config)
-    store.set_info("embedder", {"precision": config.embed_precision, "chunk_tokens": config.chunk_tokens})
+    # The precision `rag index` would record: the resolved one ("fp32"), never the "auto" setting.
+    store.set_info("embedder", {"precision": resolve(config.embed_precision), "chunk_tokens": config.chunk_tokens})
     gen = Generator()
     repair(store, gen, config)
     progress = home / "progress.json"

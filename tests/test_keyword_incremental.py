@@ -112,6 +112,9 @@ def assert_same_as_rebuild(home: Path, queries: list[str] = QUERIES) -> None:
         np.testing.assert_allclose(got_sentences, best, rtol=1e-5, atol=1e-7)
         # Stronger than the tolerance: the same float steps as bm25s, so ties rank the same as before.
         assert np.array_equal(got, want) and np.array_equal(got_sentences, best)
+        # The same scores from only some rows' postings (what a question's candidate pool needs).
+        some = np.arange(len(ids))[:: 3][::-1]
+        assert np.array_equal(kw.sentence_scores_at(q, some), got_sentences[some])
     for t in {t for q in queries for t in terms(q)}:
         known = model is not None and t in model.vocab_dict
         want = int(np.diff(model.scores["indptr"])[model.vocab_dict[t]]) if known else 0

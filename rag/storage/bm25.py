@@ -186,6 +186,12 @@ class KeywordIndex:
             return np.zeros(len(self.meta), dtype=np.float32)
         return self.view.sentence_scores(terms(query))
 
+    def sentence_scores_at(self, query: str, rows: np.ndarray) -> np.ndarray:
+        """`sentence_scores(query)[rows]`, computed from these rows' postings only."""
+        if self.view is None:
+            return np.zeros(len(rows), dtype=np.float32)
+        return self.view.sentence_scores_at(terms(query), rows)
+
     def df(self, term: str) -> int:
         """Number of chunks containing `term` (for IDF weights elsewhere)."""
         if self.view is None:

@@ -180,6 +180,31 @@ class View:
             np.maximum.at(best, _cat([r for r, _ in touched]), acc[_cat([f for _, f in touched])])
         return best
 
+    def sentence_scores_at(self, query_terms: list[str], rows: np.ndarray) -> np.ndarray:
+        """`sentence_scores(query_terms)[rows]`, bit for bit, touching only these rows' postings: the sums run
+        over the postings in the same term order, so each sentence adds the same float32s in the same order.
+        (A dense accumulator over every sentence costs ~30 ms a call at a million chunks.)"""
+        rows = np.asarray(rows, dtype=np.int64)
+        slot = np.full(self.n + 1, -1, dtype=np.int64)  # row -> position in `rows` (row n: dead postings)
+        slot[rows] = np.arange(len(rows))
+        picked = []
+        for r, weights, flat in self._terms(query_terms, True):
+            if len(r):
+                at = slot[r]
+                keep = at >= 0
+                if keep.any():
+                    picked.append((flat[keep], weights[keep], at[keep]))
+        out = np.zeros(len(rows), dtype=np.float32)
+        if picked:
+            flat, weights, at = (_cat([p[i] for p in picked]) for i in range(3))
+            sentences, which = np.unique(flat, return_inverse=True)
+            acc = np.zeros(len(sentences), dtype=np.float32)
+            np.add.at(acc, which, weights)
+            owner = np.zeros(len(sentences), dtype=np.int64)
+            owner[which] = at
+            np.maximum.at(out, owner, acc)
+        return out
+
     def df(self, term: str) -> int:
         return len(self._terms([term], False)[0][0])
 

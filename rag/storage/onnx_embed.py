@@ -102,10 +102,16 @@ def export(folder: Path, int8: bool = False) -> Path:
         return fp32
     q8 = folder / INT8_FILE
     if not q8.is_file():
+        import logging
+
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = folder / f".{INT8_FILE}.{os.getpid()}.tmp"
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        logging.disable(logging.WARNING)  # its advice to pre-process the graph first is for developers, not users
+        try:
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
         os.replace(tmp, q8)
     return q8
 

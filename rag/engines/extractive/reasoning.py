@@ -16,6 +16,7 @@ from rag.engines.extractive.parts import PartEvidence, _claim, gather
 from rag.engines.extractive.verdict import Verdict, decide
 
 _sources_cache: dict[tuple[str, int], list[str]] = {}
+SHORTLIST_CHUNKS = 200  # chunks whose sentences are scored for a clause (the best by the clause's words)
 
 
 def known_sources(resources: Resources) -> list[str]:
@@ -51,18 +52,28 @@ def _retriever(resources: Resources) -> Callable[[Part], list[Passage]] | None:
         words = _claim(part)
         if not part.terms():
             return []
-        score = kw.sentence_scores(words) + 0.5 * kw.scores(words)
+        # The chunks best for the clause's words, then their best sentence: scoring every sentence of the
+        # index cost ~30 ms a clause at a million chunks.
+        chunk = kw.scores(words)
         if part.sources:
-            score = np.where(source_mask(kw, part.sources), score, 0.0)
-        if part.days and np.isin(kw.days, list(part.days)).any():
-            score = score + 0.25 * float(score.max()) * np.isin(kw.days, list(part.days))
+            chunk = np.where(source_mask(kw, part.sources), chunk, 0.0)
+        rows = top_rows(chunk, SHORTLIST_CHUNKS)
+        rows = rows[chunk[rows] > 0]
+        if not len(rows):
+            return []
+        score = kw.sentence_scores_at(words, rows) + 0.5 * chunk[rows]
+        if part.days:
+            on_day = np.isin(kw.days[rows], list(part.days))
+            if on_day.any():
+                score = score + 0.25 * float(score.max()) * on_day
         out = []
-        for row in top_rows(score, 4):
-            if score[row] <= 0:
+        for i in top_rows(score, 4):
+            row = int(rows[i])
+            if score[i] <= 0:
                 break
             m = kw.meta[row]
             body = resources.body(m["article_id"]) or ""
-            out.append(_passage(m, body[int(m["start"]):int(m["end"])], float(score[row])))
+            out.append(_passage(m, body[int(m["start"]):int(m["end"])], float(score[i])))
         return out
 
     return more

@@ -61,8 +61,6 @@ _ASKS_DIFFERENCE = re.compile(
     r"|\bdifferent (?:view|stance|conclusion|amount|figure|number)\b", re.I)
 # "Was there no change ...?": yes means the reports agree.
 _NO_DIFFERENCE = re.compile(rf"\bthere\s+no\s+{_NOUNS}\b|\b(?:did|does|do)\s+not\s+(?:change|differ)\b", re.I)
-_ASKS_SAME = re.compile(r"\b(consisten\w*|agree\w*|align\w*|similar\w*|same|both|also|confirm\w*|"
-                        r"corroborat\w*|in line)\b", re.I)
 PERSON = re.compile(r"\b(who|whom|whose|individual|person|people|man|woman|ceo|founder|executive|player|"
                     r"athlete|coach|author|singer|actor|actress|artist|entrepreneur|figure|leader|politician)\b", re.I)
 ORG = re.compile(r"\b(company|companies|firm|organi[sz]ation|corporation|business|startup|group|entity|brand|"

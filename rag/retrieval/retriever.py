@@ -2,7 +2,6 @@
 outlets and dates, and diversified so that no single article fills every slot."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -185,36 +184,28 @@ def _passage(m: dict[str, Any], text: str, score: float) -> Passage:
     )
 
 
-def keyword_parts(kw: KeywordIndex, question: str, allowed: np.ndarray | None = None,
-                  scorer: Callable[[str], np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """BM25 (`scorer`, default `kw.scores`) of the whole question and of each clause, each scaled to its
-    best allowed chunk (others 0)."""
+def _scaled(x: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Scores zeroed where not allowed, then divided by the best one (all zeros stay zeros)."""
+    if allowed is not None:
+        x[~allowed] = 0.0
+    top = float(x.max()) if len(x) else 0.0
+    return x / top if top > 0 else x
 
-    def scaled(text: str) -> np.ndarray:
-        x = (scorer or kw.scores)(text)
-        if allowed is not None:
-            x[~allowed] = 0.0
-        top = float(x.max()) if len(x) else 0.0
-        return x / top if top > 0 else x
 
-    return scaled(question), [scaled(part) for part in clauses(question)]
+def keyword_parts(kw: KeywordIndex, question: str, allowed: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """BM25 of the whole question and of each clause over every chunk, each scaled to its best allowed chunk."""
+    return _scaled(kw.scores(question), allowed), [_scaled(kw.scores(c), allowed) for c in clauses(question)]
 
 
 def pool_sentences(kw: KeywordIndex, question: str, rows: np.ndarray, allowed: np.ndarray | None,
                    clause_weight: float) -> np.ndarray:
-    """The best-sentence BM25 feature of the pool's rows: as `keyword_parts` + `fuse_keyword` with
-    `kw.sentence_scores`, but each text scaled to its best *pool* row, and computed from the pool rows' postings
-    only (scoring every sentence cost ~200 ms a question at a million chunks; the pool holds the best ones)."""
+    """The best-sentence BM25 feature of the pool's rows, fused like `keyword_parts`: each text scaled to its
+    best *pool* row and computed from those rows' postings only (scoring every sentence cost ~200 ms a
+    question at a million chunks; the pool holds the best ones)."""
     ok = allowed[rows] if allowed is not None else None
-
-    def scaled(text: str) -> np.ndarray:
-        x = kw.sentence_scores_at(text, rows)
-        if ok is not None:
-            x[~ok] = 0.0
-        top = float(x.max()) if len(x) else 0.0
-        return x / top if top > 0 else x
-
-    return fuse_keyword(scaled(question), [scaled(part) for part in clauses(question)], clause_weight)
+    whole, *parts = (_scaled(kw.sentence_scores_at(t, rows), ok) for t in [question, *clauses(question)])
+    return fuse_keyword(whole, parts, clause_weight)
 
 
 def fuse_keyword(whole: np.ndarray, parts: list[np.ndarray], clause_weight: float) -> np.ndarray:

@@ -185,8 +185,8 @@ class View:
         over the postings in the same term order, so each sentence adds the same float32s in the same order.
         (A dense accumulator over every sentence costs ~30 ms a call at a million chunks.)"""
         rows = np.asarray(rows, dtype=np.int64)
-        slot = np.full(self.n + 1, -1, dtype=np.int64)  # row -> position in `rows` (row n: dead postings)
-        slot[rows] = np.arange(len(rows))
+        slot = np.full(self.n + 1, -1, dtype=np.int32)  # row -> position in `rows` (row n: dead postings)
+        slot[rows] = np.arange(len(rows), dtype=np.int32)
         picked = []
         for r, weights, flat in self._terms(query_terms, True):
             if len(r):

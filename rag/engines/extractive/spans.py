@@ -74,6 +74,20 @@ def _value(token: str) -> float | None:
         return None
 
 
+_DATES = re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b"
+                    r"|\b\d{1,2}:\d\d(?::\d\d)?\b|\b\d{4}-\d\d-\d\d\b", re.I)
+
+
+def figures_in(text: str) -> set[float]:
+    """The numbers a text states (digits or words), without dates, times, years and the ambiguous "one"."""
+    out = set()
+    for m in _NUMBER.finditer(_DATES.sub(" ", text)):
+        value = _value(m.group())
+        if value is not None and m.group().lower() != "one" and not re.fullmatch(r"(1[89]|20)\d\d", m.group()):
+            out.add(value)
+    return out
+
+
 def figures(question: str, evidence: list[Evidence]) -> list[Figure]:
     """Numbers in the evidence that count something, with the words up to the clause end (no years/dates)."""
     out: list[Figure] = []

@@ -2,7 +2,7 @@
 
 For each size (chunks) the synthetic index from benchmarks/scale_build.py (cached under /work/cache/scale,
 built first if missing) is measured:
-  - warm `retrieve()` and `answer()` p50/p95 over 30 MultiHop-RAG dev questions (after 3 warm-up ones), and
+  - warm `retrieve()` and `answer()` p50/p95 over 100 MultiHop-RAG dev questions (after 3 warm-up ones), and
     the resident memory of that serving process (benchmarks/scale_serve.py) afterwards;
   - on-disk size; wall time of `rag status` and of a fresh `rag ask` process (cold start to the answer);
   - 100 new articles (one holds a fact found nowhere else) indexed by `rag index` (real MiniLM), then the
@@ -78,12 +78,12 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(n_chunks: int, cache: Path, work: Path, grow: bool = True) -> dict:
+def measure(n_chunks: int, cache: Path, work: Path, grow: bool = True, n_questions: int = 100) -> dict:
     """Every figure for one size (see the module docstring); without `grow`, an unfinished build as it is."""
     built = build(n_chunks, cache) if grow else as_is(n_chunks, cache)
     home = home_for(n_chunks, cache)
     spec = work / "questions.json"
-    spec.write_text(json.dumps(questions()))
+    spec.write_text(json.dumps(questions(n_questions)))
     row: dict = {"target_chunks": n_chunks, **built}
     prof_file = RESULTS / f"scale-profile-{n_chunks}.txt"
     server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "scale_serve.py"), str(home), str(spec),
@@ -193,6 +193,7 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=CACHE)
     p.add_argument("--out", default="scale", help="results file stem under benchmarks/results/")
     p.add_argument("--as-is", action="store_true", help="measure unfinished builds as they are (stop their builder first)")
+    p.add_argument("--questions", type=int, default=100, help="timed questions per size (p95 is the 95th of them)")
     p.add_argument("--keep", action="store_true", help="keep rows of sizes not measured now from the last results file")
     args = p.parse_args()
     when = datetime.now(UTC)
@@ -204,7 +205,7 @@ def main() -> None:
     for n in args.chunks:
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                rows.append(measure(n, args.cache, Path(tmp), grow=not args.as_is)
+                rows.append(measure(n, args.cache, Path(tmp), grow=not args.as_is, n_questions=args.questions)
                             | {"measured": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"})
             except Exception as exc:  # one broken size must not lose the others' figures
                 print(f"{n}: failed: {exc!r}", file=sys.stderr, flush=True)
@@ -220,7 +221,9 @@ def write(rows: list[dict], when: datetime, command: str, out: str) -> None:
         {"date": f"{when:%Y-%m-%d %H:%M} UTC", "command": command, "load": os.getloadavg(), "rows": rows}, indent=2))
     plot(rows, RESULTS / f"{out}.svg")
     md = ["# Scale: cost against index size\n", header(when, command),
-          f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}\n", table(rows), "",
+          f"Machine: {os.cpu_count()} cores shared, 1-min load {os.getloadavg()[0]:.1f}. Warm latency over "
+          f"{', '.join(sorted({str(r.get('n_questions', '?')) for r in rows}))} MultiHop-RAG dev questions per size.\n",
+          table(rows), "",
           "Growth (log-log slope of each figure against chunks: 1 = linear, 0 = flat):\n", growth(rows), "",
           f"![latency and memory against size]({out}.svg)\n"]
     (RESULTS / f"{out}.md").write_text("\n".join(md))

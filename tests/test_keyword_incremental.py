@@ -20,6 +20,7 @@ from rag.core.records import Article, Chunk
 from rag.core.terms import terms
 from rag.core.tuning import TUNING
 from rag.storage import bm25, segment, segments
+from rag.storage.kwrows import RowSentences
 from rag.storage.kwview import View
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,9 @@ def assert_same_as_rebuild(home: Path, queries: list[str] = QUERIES) -> None:
         # The same scores from only some rows' postings (what a question's candidate pool needs).
         some = np.arange(len(ids))[:: 3][::-1]
         assert np.array_equal(kw.sentence_scores_at(q, some), got_sentences[some])
+        # Both ways of leaving dead chunks' sentences out of a term's document frequency give the same.
+        for share in (0.0, float("inf")) if kw.view is not None else ():
+            assert np.array_equal(RowSentences(kw.view, share).scores_at(terms(q), some), got_sentences[some])
     for t in {t for q in queries for t in terms(q)}:
         known = model is not None and t in model.vocab_dict
         want = int(np.diff(model.scores["indptr"])[model.vocab_dict[t]]) if known else 0

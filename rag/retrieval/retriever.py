@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.core import parallel
 from rag.core.config import Config
 from rag.core.records import Passage
 from rag.core.terms import terms
@@ -78,6 +79,10 @@ class Retriever:
         if not kw.meta:
             return None
 
+        # Dense side, on a second core while BM25 runs here: Chroma's nearest chunks under the same filters.
+        n = min(w.pool, len(kw.meta))
+        dense_job = parallel.submit(self._nearest, question, n, chroma_where(sources, since, until))
+
         # Keyword side: BM25 over every chunk, restricted by the filters. A multi-hop question asks about
         # several articles, one per clause, so a chunk that matches one clause well counts as well.
         allowed = _mask(kw, sources, since, until)
@@ -86,12 +91,7 @@ class Retriever:
         top_bm = top_rows(bm, w.pool)
         top_bm = top_bm[bm[top_bm] > 0]
 
-        # Dense side: Chroma's nearest chunks under the same filters; cosine = 1 - distance.
-        q = self._embed(question)
-        n = min(w.pool, len(kw.meta))
-        res = self.store.collection.query(query_embeddings=[q.tolist()], n_results=n,
-                                          where=chroma_where(sources, since, until), include=["distances"])
-        dense = {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
+        q, dense = dense_job.result()
         # Each row's metadata is read once per question: the keyword index may build the dict on every access.
         missing = [cid for cid in (kw.meta[i]["chunk_id"] for i in top_bm) if cid not in dense]
         for cid, vec in self._vectors(missing):  # keyword-only candidates: both scores for every candidate
@@ -129,6 +129,13 @@ class Retriever:
                     source_named=src, day_named=day, texts=texts, question_terms=q_terms,
                     clause_terms=[set(terms(c)) for c in clauses(question)] or [q_terms],
                     n_sources=len(hints.sources), n_days=len(hints.days)), hints, kw
+
+    def _nearest(self, question: str, n: int, where: dict[str, Any] | None) -> tuple[np.ndarray, dict[str, float]]:
+        """The question's vector and its `n` nearest chunks (id -> cosine, which is 1 - Chroma's distance)."""
+        q = self._embed(question)
+        res = self.store.collection.query(query_embeddings=[q.tolist()], n_results=n, where=where,
+                                          include=["distances"])
+        return q, {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
 
     def _vectors(self, ids: list[str]) -> list[tuple[str, Any]]:
         """Stored vectors of these chunks; a chunk removed by another process meanwhile is skipped, not an error."""
@@ -185,9 +192,10 @@ def _passage(m: dict[str, Any], text: str, score: float) -> Passage:
 
 
 def _scaled(x: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
-    """Scores zeroed where not allowed, then divided by the best one (all zeros stay zeros)."""
-    if allowed is not None:
-        x[~allowed] = 0.0
+    """Scores zeroed where not allowed, then divided by the best one (all zeros stay zeros); `x` is not
+    changed (the keyword index hands out remembered, read-only score vectors)."""
+    if allowed is not None and not allowed.all():
+        x = np.where(allowed, x, np.float32(0))
     top = float(x.max()) if len(x) else 0.0
     return x / top if top > 0 else x
 

@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 
 from rag.core.tuning import TUNING
+from rag.storage.kwrows import RowSentences
 from rag.storage.segment import Segment, term_key
 from rag.storage.segments import dead_positions
 
 # Postings remembered per generation (12 bytes each: ~190 MB at most), least recently used dropped first: the
 # common terms, which cost the most, recur in most questions.
 MEMO_POSTINGS = 16_000_000
+RECENT_SCORES = 4  # score vectors remembered (4 bytes a row each)
 _NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32))
 
 
@@ -55,6 +57,8 @@ class View:
         self._memo: OrderedDict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._memo_size = 0
         self._memo_lock = threading.Lock()
+        self._rows: RowSentences | None = None
+        self._recent: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
 
     @staticmethod
     def advance(prev: View | None, segs: list[Segment]) -> View:
@@ -121,50 +125,65 @@ class View:
         return [got[t] for t in terms]
 
     def _compute(self, terms: list[str], sentences: bool) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """All postings of these terms in one pass per segment (numpy over the concatenated posting ranges)."""
+        """All live postings of these terms: each term's posting ranges sliced per segment (no gathers by
+        position, no sort), mapped to rows, then weighted."""
         keys = np.array([term_key(t) for t in terms], dtype=np.uint64)
-        parts = []
+        found: list[list[tuple[int, int, int]]] = [[] for _ in terms]  # per term: (segment, start, end)
         for k, s in enumerate(self.segs):
             post = s.sentences if sentences else s.chunks
             if not len(post.keys):
                 continue
             at = np.minimum(np.searchsorted(post.keys, keys), len(post.keys) - 1)
-            hit = np.flatnonzero(post.keys[at] == keys)
-            if not len(hit):
-                continue
-            starts, ends = post.ptr[at[hit]], post.ptr[at[hit] + 1]
-            size = ends - starts
-            offsets = np.cumsum(size) - size
-            pos = np.repeat(starts - offsets, size) + np.arange(int(size.sum()))
-            docs, label = post.doc[pos], np.repeat(hit, size)
-            rows = self.rowmaps[k][s.sentence_doc[docs] if sentences else docs]
-            if not self.clean[k]:
-                live = rows < self.n
-                docs, label, rows, pos = docs[live], label[live], rows[live], pos[live]
-            parts.append((label, rows, post.tf[pos], post.lens[docs], self.sbase[k] + docs))
-        if not parts:
-            return [_NONE] * len(terms)
-        label, rows, tf, lens, flat = (_cat(list(p)) for p in zip(*parts))
-        order = np.argsort(label.astype(np.uint16 if len(terms) < 65536 else np.int64), kind="stable")
-        label, rows, tf, lens, flat = label[order], rows[order], tf[order], lens[order], flat[order]
-        df = np.bincount(label, minlength=len(terms))
+            for j in np.flatnonzero(post.keys[at] == keys).tolist():
+                found[j].append((k, int(post.ptr[at[j]]), int(post.ptr[at[j] + 1])))
         n, avgdl = (self.n_sent, self.avgdl_sent) if sentences else (self.n, self.avgdl)
         k1, b = TUNING.bm25.k1, TUNING.bm25.b
-        # bm25s's lucene weights, with its float steps: idf rounded to float32 (from a Python float), the
-        # term-frequency part in float64, their product stored as float32.
-        idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=np.float32)
-        tf64 = tf.astype(np.float64)
-        weights = (idf[label] * (tf64 / (k1 * ((1 - b) + b * lens / avgdl) + tf64))).astype(np.float32)
-        bounds = np.concatenate([[0], np.cumsum(df)]).tolist()
-        flat = flat.astype(np.int32) if sentences else _NONE[2]
-        return [(rows[a:z], weights[a:z], flat[a:z] if sentences else flat) for a, z in zip(bounds[:-1], bounds[1:])]
+        out = []
+        for spans in found:
+            parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+            flats: list[np.ndarray] = []
+            for k, a, z in spans:
+                s = self.segs[k]
+                post = s.sentences if sentences else s.chunks
+                docs, tf = post.doc[a:z], post.tf[a:z]
+                rows = self.rowmaps[k][s.sentence_doc[docs] if sentences else docs]
+                if not self.clean[k]:
+                    live = rows < self.n
+                    docs, tf, rows = docs[live], tf[live], rows[live]
+                parts.append((rows, tf, post.lens[docs]))
+                if sentences:
+                    flats.append(self.sbase[k] + docs)
+            if not parts:
+                out.append(_NONE)
+                continue
+            rows, tf, lens = (_cat([p[i] for p in parts]) for i in range(3))
+            # bm25s's lucene weights, with its float steps: idf rounded to float32 (from a Python float), the
+            # term-frequency part in float64, their product stored as float32.
+            d = len(rows)
+            idf = np.float32(math.log(1 + (n - d + 0.5) / (d + 0.5)))
+            tf64 = tf.astype(np.float64)
+            weights = (idf * (tf64 / (k1 * ((1 - b) + b * lens / avgdl) + tf64))).astype(np.float32)
+            flat = _cat(flats).astype(np.int32) if sentences else _NONE[2]
+            out.append((rows, weights, flat))
+        return out
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
-        """BM25 of every row for these terms (repeats count again, as in bm25s)."""
+        """BM25 of every row for these terms (repeats count again, as in bm25s). Read-only: the last few are
+        remembered, since a question, its clauses and its parts often share their words exactly."""
+        key = tuple(query_terms)
+        with self._memo_lock:
+            got = self._recent.get(key)
+        if got is not None:
+            return got
         out = np.zeros(self.n, dtype=np.float32)
         for rows, weights, _ in self._terms(query_terms, False):
             if len(rows):  # rows are distinct per term; ufunc.at adds in order, 4x faster than out[rows] += w
                 np.add.at(out, rows, weights)
+        out.setflags(write=False)
+        with self._memo_lock:
+            self._recent[key] = out
+            while len(self._recent) > RECENT_SCORES:
+                self._recent.popitem(last=False)
         return out
 
     def sentence_scores(self, query_terms: list[str]) -> np.ndarray:
@@ -181,29 +200,11 @@ class View:
         return best
 
     def sentence_scores_at(self, query_terms: list[str], rows: np.ndarray) -> np.ndarray:
-        """`sentence_scores(query_terms)[rows]`, bit for bit, touching only these rows' postings: the sums run
-        over the postings in the same term order, so each sentence adds the same float32s in the same order.
-        (A dense accumulator over every sentence costs ~30 ms a call at a million chunks.)"""
-        rows = np.asarray(rows, dtype=np.int64)
-        slot = np.full(self.n + 1, -1, dtype=np.int32)  # row -> position in `rows` (row n: dead postings)
-        slot[rows] = np.arange(len(rows), dtype=np.int32)
-        picked = []
-        for r, weights, flat in self._terms(query_terms, True):
-            if len(r):
-                at = slot[r]
-                keep = at >= 0
-                if keep.any():
-                    picked.append((flat[keep], weights[keep], at[keep]))
-        out = np.zeros(len(rows), dtype=np.float32)
-        if picked:
-            flat, weights, at = (_cat([p[i] for p in picked]) for i in range(3))
-            sentences, which = np.unique(flat, return_inverse=True)
-            acc = np.zeros(len(sentences), dtype=np.float32)
-            np.add.at(acc, which, weights)
-            owner = np.zeros(len(sentences), dtype=np.int64)
-            owner[which] = at
-            np.maximum.at(out, owner, acc)
-        return out
+        """`sentence_scores(query_terms)[rows]`, bit for bit, from only these rows' sentence postings
+        (`kwrows`: binary search per row and term instead of gathering whole posting lists)."""
+        if self._rows is None:
+            self._rows = RowSentences(self)
+        return self._rows.scores_at(query_terms, rows)
 
     def df(self, term: str) -> int:
         return len(self._terms([term], False)[0][0])

@@ -94,29 +94,30 @@ class Retriever:
         q, dense = dense_job.result()
         # Each row's metadata is read once per question: the keyword index may build the dict on every access.
         missing = [cid for cid in (kw.meta[i]["chunk_id"] for i in top_bm) if cid not in dense]
-        for cid, vec in self._vectors(missing):  # keyword-only candidates: both scores for every candidate
-            dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
-
-        pairs = [(kw.row_of[cid], cos) for cid, cos in dense.items() if cid in kw.row_of]
-        if not pairs:
+        ids = [cid for cid in [*dense, *missing] if cid in kw.row_of]
+        if not ids:
             return None
-        rows = np.array([r for r, _ in pairs], dtype=np.int64)
-        cos = np.array([c for _, c in pairs], dtype=np.float64)
+        rows = np.array([kw.row_of[cid] for cid in ids], dtype=np.int64)
+        metas = [kw.meta[r] for r in rows]
+        # Keyword-only candidates need their stored vectors (both scores for every candidate), and every
+        # candidate its article's body: reads from disk at a million chunks, done on the second core while
+        # the sentence feature is computed here.
+        fetch = parallel.submit(self._fetch, missing, list(dict.fromkeys(m["article_id"] for m in metas)))
         hints = question_hints(question, self._known_sources(kw))
         src = np.isin(kw.sources[rows], list(hints.sources)).astype(np.float64)
         day = np.isin(kw.days[rows], list(hints.days)).astype(np.float64)
-        fused = w.dense * cos + w.keyword * bm[rows] + w.source * src + w.day * day
         # Which chunk of an article holds the sentence a clause paraphrases: its best sentence's BM25.
         # (Not computed when it would not count: the ranker orders by its own features.)
         sentence = (pool_sentences(kw, question, rows, allowed, w.clause)
                     if w.sentence and self.model is None else np.zeros(len(rows)))
-        metas = [kw.meta[r] for r in rows]
-        bodies: dict[str, str | None] = {}  # many candidates share an article: read each body once
-        for m in metas:
-            if m["article_id"] not in bodies:
-                bodies[m["article_id"]] = self.store.body(m["article_id"])
-        # An article removed by another process since the keyword index was loaded has no body: skip its chunks.
-        keep = np.array([bodies[m["article_id"]] is not None for m in metas], dtype=bool)
+        vectors, bodies = fetch.result()
+        for cid, vec in vectors:
+            dense[cid] = float(np.asarray(vec, dtype=np.float32) @ q)
+        cos = np.array([dense.get(cid, 0.0) for cid in ids], dtype=np.float64)
+        fused = w.dense * cos + w.keyword * bm[rows] + w.source * src + w.day * day
+        # A chunk or article removed by another process since the keyword index was loaded has no vector or
+        # no body: skip it.
+        keep = np.array([cid in dense and bodies[m["article_id"]] is not None for cid, m in zip(ids, metas)], dtype=bool)
         if not keep.all():
             rows, cos, src, day, fused, sentence = (x[keep] for x in (rows, cos, src, day, fused, sentence))
             metas = [m for m, k in zip(metas, keep) if k]
@@ -136,6 +137,10 @@ class Retriever:
         res = self.store.collection.query(query_embeddings=[q.tolist()], n_results=n, where=where,
                                           include=["distances"])
         return q, {cid: 1.0 - d for cid, d in zip(res["ids"][0], res["distances"][0])}
+
+    def _fetch(self, missing: list[str], article_ids: list[str]) -> tuple[list[tuple[str, Any]], dict[str, str | None]]:
+        """Stored vectors of these chunks, and these articles' bodies (None for one removed meanwhile)."""
+        return self._vectors(missing), {a: self.store.body(a) for a in article_ids}
 
     def _vectors(self, ids: list[str]) -> list[tuple[str, Any]]:
         """Stored vectors of these chunks; a chunk removed by another process meanwhile is skipped, not an error."""

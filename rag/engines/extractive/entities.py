@@ -220,7 +220,8 @@ def candidates(ev: list[PartEvidence], asks: str, question: str, top: int = 4) -
     for i, s, e, name in mentions:
         key = name
         if len(name.split()) == 1:  # a surname (or one-word name) joins the most frequent full name ending with it
-            longer = sorted((f for f in full if f.split()[-1] == name), key=lambda f: -joined.count(f))
+            # Ties go to the name met first (a set's order changes with each process's string hashing).
+            longer = sorted((f for f in full if f.split()[-1] == name), key=lambda f: (-joined.count(f), joined.find(f)))
             key = longer[0] if longer else name
         if not _fits(key, asks, texts):
             continue

@@ -82,8 +82,9 @@ class RowSentences:
         (remembered: views into the mapped files, a few hundred bytes a term)."""
         got = self._found.get(term)
         if got is None:
-            if len(self._found) > 100_000:
+            if len(self._found) > 100_000:  # a long-lived server's vocabulary: start over
                 self._found.clear()
+                self._df.clear()
             got = self._found[term] = self._find(term)
         return got
 

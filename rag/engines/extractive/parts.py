@@ -92,10 +92,10 @@ def meaning(query: str, texts: list[str]) -> list[float]:
     if missing:
         if len(_VECTORS) > 50000:
             _VECTORS.clear()
-        # Both sides are encoded here, so the index's precision does not matter: int8 ONNX, two texts per run
-        # (less padding), is 2.65x faster than fp32 per call (docs/speed.md, "Sentence meaning").
-        # Sorted by length, then dealt alternately: the two halves (encoded side by side) pad alike and
-        # take about as long as each other.
+        # Both sides are encoded here, so the index's precision does not matter: int8 ONNX, one text per run
+        # (int8 quantises activations per run: a batch-mate would move a text's vector), on two threads
+        # (docs/speed.md, "Sentence meaning"). Sorted by length, then dealt alternately: the two halves take
+        # about as long as each other.
         missing.sort(key=len)
         for t, v in zip(missing, parallel.map_split(_encode, missing)):
             _VECTORS[t] = np.asarray(v, dtype=np.float32)

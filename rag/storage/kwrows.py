@@ -5,6 +5,8 @@ postings of a candidate's sentences are found by binary search: the cost is the 
 times log(postings), not the postings. (Gathering every posting of a common word cost ~100 ms a question at a
 million chunks.) Only a term's document frequency needs the whole list, and only its length: dead chunks'
 postings are counted by the same binary search over the dead chunks' sentence ranges.
+
+The BM25 weight itself (`lucene_idf`, `lucene_weights`) lives here too, shared with `kwview`'s dense scores.
 """
 from __future__ import annotations
 
@@ -32,6 +34,19 @@ class View(Protocol):
 
 # Above this many dead chunks per posting, counting a term's live postings by gathering is cheaper.
 _SEARCH_PER_POSTING = 1 / 16
+
+
+def lucene_idf(n: int, df: int) -> float:
+    """bm25s's "lucene" idf of a term in `df` of `n` docs (callers round it to float32, as bm25s does)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def lucene_weights(idf: np.ndarray | np.float32, tf: np.ndarray, lens: np.ndarray, avgdl: float) -> np.ndarray:
+    """Per posting, bm25s's lucene weight with its float steps: the float32 idf times the term-frequency part
+    computed in float64, stored as float32 (so sums match a bm25s rebuild bit for bit)."""
+    k1, b = TUNING.bm25.k1, TUNING.bm25.b
+    tf64 = tf.astype(np.float64)
+    return (idf * (tf64 / (k1 * ((1 - b) + b * lens / avgdl) + tf64))).astype(np.float32)
 
 
 def sentence_ptr(counts: np.ndarray) -> np.ndarray:
@@ -132,15 +147,13 @@ class RowSentences:
             at = np.flatnonzero(seg_of == k)
             local = flat[at] - view.base[k]
             spans[k] = (at, np.concatenate([self.ptrs[k][local], self.ptrs[k][local + 1]]))
-        k1, b = TUNING.bm25.k1, TUNING.bm25.b
         idf, found = [], []
         for term in query_terms:  # in query order, repeats again: each sentence sums as the dense scores do
             got = self._postings(term)
             if term not in self._df:
                 self._df[term] = sum(self._live(k, docs) for k, (_, docs) in got.items())
             d = self._df[term]
-            # bm25s's lucene idf, rounded to float32 as bm25s does (see kwview)
-            idf.append(math.log(1 + (view.n_sent - d + 0.5) / (d + 0.5)) if d else 0.0)
+            idf.append(lucene_idf(view.n_sent, d) if d else 0.0)
             found.append(got if d else {})
         idf32 = np.array(idf, dtype=np.float32)
         picked = []
@@ -159,9 +172,7 @@ class RowSentences:
                 continue
             pos, which, label = np.concatenate(pos_parts), np.concatenate(which_parts), np.concatenate(label_parts)
             sent = post.doc[pos]
-            tf = post.tf[pos].astype(np.float64)
-            lens = post.lens[sent]
-            w = (idf32[label] * (tf / (k1 * ((1 - b) + b * lens / view.avgdl_sent) + tf))).astype(np.float32)
+            w = lucene_weights(idf32[label], post.tf[pos], post.lens[sent], view.avgdl_sent)
             picked.append((view.sbase[k] + sent, w, at[which]))
         if picked:
             sentences, weights, owner_of = (np.concatenate([p[i] for p in picked]) for i in range(3))

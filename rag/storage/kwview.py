@@ -8,7 +8,6 @@ sorted by chunk id, the order a full rebuild from the rows uses, so ties break t
 """
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.core.tuning import TUNING
-from rag.storage.kwrows import RowSentences
+from rag.storage.kwrows import RowSentences, lucene_idf, lucene_weights
 from rag.storage.segment import Segment, term_key
 from rag.storage.segments import dead_positions
 
@@ -137,7 +135,6 @@ class View:
             for j in np.flatnonzero(post.keys[at] == keys).tolist():
                 found[j].append((k, int(post.ptr[at[j]]), int(post.ptr[at[j] + 1])))
         n, avgdl = (self.n_sent, self.avgdl_sent) if sentences else (self.n, self.avgdl)
-        k1, b = TUNING.bm25.k1, TUNING.bm25.b
         out = []
         for spans in found:
             parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -157,12 +154,7 @@ class View:
                 out.append(_NONE)
                 continue
             rows, tf, lens = (_cat([p[i] for p in parts]) for i in range(3))
-            # bm25s's lucene weights, with its float steps: idf rounded to float32 (from a Python float), the
-            # term-frequency part in float64, their product stored as float32.
-            d = len(rows)
-            idf = np.float32(math.log(1 + (n - d + 0.5) / (d + 0.5)))
-            tf64 = tf.astype(np.float64)
-            weights = (idf * (tf64 / (k1 * ((1 - b) + b * lens / avgdl) + tf64))).astype(np.float32)
+            weights = lucene_weights(np.float32(lucene_idf(n, len(rows))), tf, lens, avgdl)
             flat = _cat(flats).astype(np.int32) if sentences else _NONE[2]
             out.append((rows, weights, flat))
         return out

@@ -103,6 +103,12 @@ def assert_same_as_rebuild(home: Path, queries: list[str] = QUERIES) -> None:
     kw = bm25.load(Rows(home))
     ids, model, sent, chunk_of = reference(home)
     assert [m["chunk_id"] for m in kw.meta] == ids  # same rows, same order as a full rebuild
+    with closing(sqlite3.connect(home / "keyword.sqlite")) as db:  # each row's outlet, as its row says
+        outlets = [(s or "").lower() for (s,) in db.execute("SELECT source FROM chunks ORDER BY chunk_id")]
+    assert list(kw.sources[np.arange(len(ids))]) == outlets
+    from rag.retrieval.fast import source_mask
+    for wanted in (["the guardian"], ["fortune", "techcrunch"], [""], ["nobody"]):
+        assert source_mask(kw, wanted).tolist() == [o in wanted for o in outlets]
     for q in queries:
         want = ref_scores(model, q, len(ids))
         got = kw.scores(q)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.retrieval.fast import source_mask, top_rows
-from rag.storage.bm25 import KeywordIndex
+from rag.storage.bm25 import KeywordIndex, Sources
 
 
 def test_top_rows_is_the_head_of_a_full_sort():
@@ -16,6 +16,6 @@ def test_top_rows_is_the_head_of_a_full_sort():
 
 def test_source_mask_matches_isin_and_ignores_unknown_outlets():
     sources = np.array(["the verge", "", "bbc", "techcrunch", "bbc", "the verge"], dtype=object)
-    kw = KeywordIndex(1, None, [{}] * len(sources), sources, np.zeros(len(sources), dtype=np.int64))
+    kw = KeywordIndex(1, None, [{}] * len(sources), Sources.of(sources), np.zeros(len(sources), dtype=np.int64))
     for wanted in (["bbc"], ["the verge", "techcrunch"], ["nobody"], [], ["bbc", "nobody"]):
         assert source_mask(kw, wanted).tolist() == np.isin(sources, wanted).tolist(), wanted

@@ -20,14 +20,8 @@ def top_rows(x: np.ndarray, n: int) -> np.ndarray:
     return idx[np.argsort(-x[idx], kind="stable")]
 
 
-def _source_codes(kw: KeywordIndex) -> tuple[np.ndarray, dict[str, int]]:
-    names, codes = np.unique(kw.sources.astype(str), return_inverse=True)
-    return codes.astype(np.int32), {str(s): i for i, s in enumerate(names)}
-
-
 def source_mask(kw: KeywordIndex, sources: Iterable[str]) -> np.ndarray:
     """Which chunks come from these outlets (lower-cased names, as `kw.sources`): `np.isin(kw.sources, sources)`
-    over integer codes made once per keyword index (isin over a million strings costs ~150 ms a call)."""
-    codes, code_of = kw.cached(("source_codes",), _source_codes, kw)
-    wanted = [code_of[s] for s in sources if s in code_of]
-    return np.isin(codes, wanted) if wanted else np.zeros(len(codes), dtype=bool)
+    over the integer outlet codes (isin over a million strings costs ~150 ms a call)."""
+    wanted = [kw.sources.code_of[s] for s in sources if s in kw.sources.code_of]
+    return np.isin(kw.sources.codes, wanted) if wanted else np.zeros(len(kw.sources), dtype=bool)

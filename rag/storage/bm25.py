@@ -148,6 +148,31 @@ def _rebuild_rows(source: ChunkSource, db: sqlite3.Connection) -> None:
     _bump(db)
 
 
+class Sources:
+    """Each chunk's lower-cased outlet, held as an integer code per chunk plus the sorted names.
+
+    Indexing gives names, as the object array it replaces did (`sources[rows]`, `sources[i]`); `codes` lets a
+    mask over a million chunks compare integers. Made from the segments' own codes in a few integer passes:
+    after a write it costs milliseconds, where `np.unique` over a million strings cost seconds.
+    """
+
+    def __init__(self, codes: np.ndarray, names: np.ndarray) -> None:
+        self.codes, self.names = codes, names
+        self.code_of = {str(n): i for i, n in enumerate(names)}
+
+    @classmethod
+    def of(cls, values: Any) -> Sources:
+        """From one name per chunk (tests, small indexes)."""
+        names, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+        return cls(codes.astype(np.int32), names.astype(object))
+
+    def __getitem__(self, rows: Any) -> Any:
+        return self.names[self.codes[rows]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 @dataclass
 class KeywordIndex:
     """One generation of the keyword index: BM25 over its segments plus per-chunk metadata (row i ↔ the i-th
@@ -156,7 +181,7 @@ class KeywordIndex:
     generation: int
     view: View | None  # None for an empty index
     meta: Any  # Sequence of metadata dicts (kwview.Meta: built on access)
-    sources: np.ndarray  # lower-cased outlet per chunk
+    sources: Sources  # lower-cased outlet per chunk
     days: np.ndarray  # YYYYMMDD per chunk (0 = unknown)
     row_of: Any = field(default_factory=dict)  # chunk id -> row (kwview.RowOf: binary search)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -278,9 +303,14 @@ def _open(home: Path, gen: int, names: list[str], cached: KeywordIndex | None) -
     segs = [have.get(n) or segment.load(segments.folder(home), n) for n in names]
     view = View.advance(prev, segs)
     if not view.n:
-        return KeywordIndex(gen, None, Meta(None), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), RowOf(None))
-    lower = [np.array([(n or "").lower() for n in s.source_names] + [""], dtype=object) for s in segs]
-    sources = np.concatenate([lw[np.asarray(s.source_codes)] for lw, s in zip(lower, segs)])[view.order]
+        return KeywordIndex(gen, None, Meta(None), Sources.of([]), np.zeros(0, dtype=np.int64), RowOf(None))
+    # A segment codes outlets by its own name list (its last code + 1 = none): map each list to global codes.
+    lower = [[(n or "").lower() for n in s.source_names] + [""] for s in segs]
+    names = np.array(sorted({n for lw in lower for n in lw}), dtype=object)
+    code_of = {n: i for i, n in enumerate(names)}
+    codes = np.concatenate([np.array([code_of[n] for n in lw], dtype=np.int32)[np.asarray(s.source_codes)]
+                            for lw, s in zip(lower, segs)])[view.order]
+    sources = Sources(codes, names)
     day = np.concatenate([np.asarray(s.nums)[:, 3] for s in segs])[view.order]
     days = np.where(day == NONE, 0, day).astype(np.int64)
     return KeywordIndex(gen, view, Meta(view), sources, days, RowOf(view))

@@ -157,6 +157,18 @@ def _items(gen: Generator, config: Config, numbers: list[int]) -> list:
     return items
 
 
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(home: Path) -> None:
+    _fast_split()
+    _WORKER.update(gen=Generator(), config=config_for(home))
+
+
+def _worker_items(numbers: list[int]) -> list:
+    return _items(_WORKER["gen"], _WORKER["config"], numbers)
+
+
 def repair(store: Any, gen: Generator, config: Config) -> None:
     """Write again the articles a killed build left PENDING (mid-batch), as `rag index` would redo them."""
     from rag.storage.store import PENDING
@@ -189,8 +201,15 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     i = store.article_count()  # articles 0..i-1 are committed (batches are whole)
     chunks = store.chunk_count()
     t0, last = time.perf_counter(), time.perf_counter()
+    # The next batch is generated and chunked in a second process while this one is written (the build's
+    # Python work is single-threaded; this keeps both cores busy).
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, initializer=_start_worker, initargs=(home,))
+    ahead = pool.submit(_worker_items, list(range(i, i + batch_articles)))
     while chunks < n_chunks:
-        items = _items(gen, config, list(range(i, i + batch_articles)))
+        items = ahead.result()
+        ahead = pool.submit(_worker_items, list(range(i + batch_articles, i + 2 * batch_articles)))
         store.put(items)
         i += batch_articles
         chunks += sum(len(c) for _, _, c, _ in items)
@@ -201,6 +220,7 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
             if log:
                 print(f"{n_chunks}: {chunks} chunks, {i} articles, {secs:.0f} s ({chunks / secs:.0f} chunks/s)",
                       file=sys.stderr, flush=True)
+    pool.shutdown(cancel_futures=True)
     secs = state["seconds"] + time.perf_counter() - t0
     result = {"chunks": store.chunk_count(), "articles": store.article_count(), "build_seconds": round(secs, 1)}
     done_file.write_text(json.dumps(result))

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     app = build_app(config)
     api = create_api(get_index(config), api_key=api_key, login=auth)
+    warm.keep_fresh(get_index(config))  # other processes' `rag index` runs are picked up in the background
     mount(api, app, auth=auth)
     try:
         sock = bind(args.host, args.port)

@@ -36,6 +36,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     sock = bind(args.host, args.port)
     index = get_index(config)
     index.ensure_indexed()
+    from rag.warm import keep_fresh
+
+    keep_fresh(index)  # other processes' `rag index` runs are picked up in the background, not by a question
     api = create_api(index, api_key=api_key)
     api.add_api_route("/", _to_docs, include_in_schema=False)  # no chat page here: the docs are the front page
     url = url_of(sock)

@@ -306,11 +306,11 @@ def _open(home: Path, gen: int, names: list[str], cached: KeywordIndex | None) -
         return KeywordIndex(gen, None, Meta(None), Sources.of([]), np.zeros(0, dtype=np.int64), RowOf(None))
     # A segment codes outlets by its own name list (its last code + 1 = none): map each list to global codes.
     lower = [[(n or "").lower() for n in s.source_names] + [""] for s in segs]
-    names = np.array(sorted({n for lw in lower for n in lw}), dtype=object)
-    code_of = {n: i for i, n in enumerate(names)}
+    outlets = np.array(sorted({n for lw in lower for n in lw}), dtype=object)
+    code_of = {n: i for i, n in enumerate(outlets)}
     codes = np.concatenate([np.array([code_of[n] for n in lw], dtype=np.int32)[np.asarray(s.source_codes)]
                             for lw, s in zip(lower, segs)])[view.order]
-    sources = Sources(codes, names)
+    sources = Sources(codes, outlets)
     day = np.concatenate([np.asarray(s.nums)[:, 3] for s in segs])[view.order]
     days = np.where(day == NONE, 0, day).astype(np.int64)
     return KeywordIndex(gen, view, Meta(view), sources, days, RowOf(view))

@@ -133,6 +133,10 @@ class Store:
         if self._opened_at == before:  # our own write: this client saw it, no need to reopen
             self._opened_at = _SYSTEM_AT[self._chroma_key] = self.changes()
 
+    def moved(self) -> bool:
+        """Whether another process wrote since this process opened embedded Chroma (a `sync` would reopen it)."""
+        return self._opened_at is not None and self.changes() != self._opened_at
+
     def sync(self) -> None:
         """See writes made by other processes since Chroma was opened here (embedded mode; a server always does)
         or, in server mode, other machines' writes: the local cache is refreshed from the server."""

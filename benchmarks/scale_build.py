@@ -157,6 +157,18 @@ def _items(gen: Generator, config: Config, numbers: list[int]) -> list:
     return items
 
 
+DEFERRED_SYNC, DEFAULT_SYNC = 20_000, 1000  # Chroma's hnsw sync_threshold while building / after (default)
+
+
+def _sync_threshold(config: Config, n: int) -> None:
+    """Set how many additions Chroma's vector index takes between writes to disk; later clients use it."""
+    from rag.storage.store import Store, _forget_shared_system
+
+    store = Store(config)
+    store.collection.modify(configuration={"hnsw": {"sync_threshold": n}})
+    _forget_shared_system(Path(config.home) / "chroma")  # the writer reads the setting when it opens
+
+
 _WORKER: dict[str, Any] = {}
 
 
@@ -191,6 +203,11 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     if done_file.exists():
         return json.loads(done_file.read_text())
     config = config_for(home)
+    # Chroma rewrites its whole vector file every `sync_threshold` (default 1000) additions: at a million chunks
+    # each rewrite is ~1.6 GB, which made the build quadratic. The build writes it every 20,000 instead, then
+    # restores the default (a client reads it when it opens: the last batch's writer replays at most 20,000
+    # logged additions and writes the file), so the finished index is as `rag index` leaves it.
+    _sync_threshold(config, DEFERRED_SYNC)
     store = Store(config)
     # The precision `rag index` would record: the resolved one ("fp32"), never the "auto" setting.
     store.set_info("embedder", {"precision": resolve(config.embed_precision), "chunk_tokens": config.chunk_tokens})
@@ -203,9 +220,11 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     t0, last = time.perf_counter(), time.perf_counter()
     # The next batch is generated and chunked in a second process while this one is written (the build's
     # Python work is single-threaded; this keeps both cores busy).
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(1, initializer=_start_worker, initargs=(home,))
+    # spawned, not forked: a child forked from a process that has opened Chroma can hang on its locks
+    pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(home,))
     ahead = pool.submit(_worker_items, list(range(i, i + batch_articles)))
     while chunks < n_chunks:
         items = ahead.result()
@@ -220,6 +239,11 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
             if log:
                 print(f"{n_chunks}: {chunks} chunks, {i} articles, {secs:.0f} s ({chunks / secs:.0f} chunks/s)",
                       file=sys.stderr, flush=True)
+    _sync_threshold(config, DEFAULT_SYNC)
+    store = Store(config)  # reopened with the default: its first addition writes the vector file once
+    items = ahead.result()
+    store.put(items)
+    i += batch_articles
     pool.shutdown(cancel_futures=True)
     secs = state["seconds"] + time.perf_counter() - t0
     result = {"chunks": store.chunk_count(), "articles": store.article_count(), "build_seconds": round(secs, 1)}

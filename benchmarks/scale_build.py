@@ -251,13 +251,30 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     return result
 
 
+def settle(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200) -> dict:
+    """A build stopped before its size, made ready to measure as it is: Chroma's default write interval
+    restored and its vector file written (one more batch; the build's own ending), no `built.json`."""
+    from rag.storage.store import Store
+
+    _fast_split()
+    config = config_for(home_for(n_chunks, cache))
+    _sync_threshold(config, DEFAULT_SYNC)
+    store, gen = Store(config), Generator()
+    repair(store, gen, config)
+    i = store.article_count()
+    store.put(_items(gen, config, list(range(i, i + batch_articles))))
+    return {"chunks": store.chunk_count(), "articles": store.article_count()}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--chunks", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--cache", type=Path, default=CACHE)
+    p.add_argument("--settle", action="store_true",
+                   help="after stopping a build early: restore Chroma's defaults so `scale.py --as-is` can measure it")
     args = p.parse_args()
     for n in args.chunks:
-        print(json.dumps({n: build(n, args.cache)}), flush=True)
+        print(json.dumps({n: settle(n, args.cache) if args.settle else build(n, args.cache)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def start(config: Config) -> threading.Thread:
 
 
 def refresh(index: Index) -> bool:
-    """If another writer changed the index, reopen it now and load what a question reads; True if it did."""
+    """If another writer changed the index, reopen it now and load what a question reads; True if it did
+    (server mode: always, since only the server's change stamp, read by `sync`, says whether anything moved)."""
     store = index.store
     if not (store.config.chroma_url or store.moved()):
         return False

@@ -141,7 +141,8 @@ def _new_ids(home: Path) -> list[str]:
 COLUMNS = [("chunks", "chunks"), ("articles", "articles"), ("build_seconds", "build s"),
            ("retrieve_p50_ms", "retrieve p50 ms"), ("retrieve_p95_ms", "retrieve p95 ms"),
            ("answer_p50_ms", "answer p50 ms"), ("answer_p95_ms", "answer p95 ms"),
-           ("answer_cpu_p50_ms", "answer CPU p50 ms"), ("answer_cpu_p95_ms", "answer CPU p95 ms"), ("rss_mb", "RSS MB"),
+           ("answer_cpu_p50_ms", "answer CPU p50 ms"), ("answer_cpu_p95_ms", "answer CPU p95 ms"),
+           ("encoded_per_answer", "texts encoded per answer"), ("rss_mb", "RSS MB"),
            ("disk_mb", "disk MB"), ("first_answer_s", "first answer s"), ("status_s", "status s"),
            ("cold_ask_s", "cold ask s"), ("index_100_s", "index 100 s"), ("new_answerable_s", "100 new answerable s"),
            ("new_answered", "found"), ("remove_100_s", "remove 100 s"), ("after_remove_answer_s", "next answer s (profiled)")]

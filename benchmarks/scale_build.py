@@ -125,16 +125,41 @@ def _fast_split() -> None:
     index.chunk.sentence_spans = rag.storage.bm25.sentence_spans = fast_sentence_spans
 
 
+def _store(config: Config) -> Any:
+    """The build's store: Chroma and the keyword rows. Sentence vectors are not made per chunk (the whole
+    point of the build is not to pay for model work); `sentence_pool` stores them once for the pool."""
+    from rag.storage.bm25 import KeywordRows
+    from rag.storage.store import Store
+
+    return Store(config, indexes=[KeywordRows(Path(config.home))])
+
+
+def sentence_pool(home: Path, gen: Generator | None = None) -> int:
+    """Real int8 sentence vectors (as `rag index` stores them) for every sentence of the pool the synthetic
+    articles are made of, and every article counted as covered; returns how many were new. The table then
+    holds ~51k rows where a real index of the same size would hold one per distinct sentence (~8 per chunk):
+    lookups touch fewer pages, questions see the same vectors."""
+    import sqlite3
+    from contextlib import closing
+
+    from rag.storage.meaning import SentenceVectors
+
+    gen = gen or Generator()
+    with closing(sqlite3.connect(home / "articles.sqlite")) as db:
+        ids = [r[0] for r in db.execute("SELECT article_id FROM articles")]
+    return SentenceVectors(home).put_texts(gen.sentences, covering=ids)
+
+
 def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
     """What a (possibly unfinished) build holds, read from its SQLite table without opening Chroma."""
     import sqlite3
     from contextlib import closing
 
-    from rag.storage.store import Store
 
     home = home_for(n_chunks, cache)
     _fast_split()
-    repair(Store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
+    repair(_store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
+    sentence_pool(home)
     if (home / "built.json").exists():
         return json.loads((home / "built.json").read_text())
     progress = home / "progress.json"
@@ -194,13 +219,13 @@ def repair(store: Any, gen: Generator, config: Config) -> None:
 def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bool = True) -> dict:
     """Fill <cache>/<n_chunks> up to at least n_chunks chunks (resuming), then record how long it took."""
     from rag.storage.backends import resolve
-    from rag.storage.store import Store
 
     _fast_split()
 
     home = home_for(n_chunks, cache)
     done_file = home / "built.json"
     if done_file.exists():
+        sentence_pool(home)  # a build finished before sentence vectors were stored gets them once
         return json.loads(done_file.read_text())
     config = config_for(home)
     # Chroma rewrites its whole vector file every `sync_threshold` (default 1000) additions (~0.5 GB each at 300k
@@ -209,7 +234,7 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
     # finished index is as `rag index` leaves it. Measured on 2026-12-02 this did not speed the build up
     # noticeably (~130-140 chunks/s at 0.3-0.8M either way): Chroma's `add` itself is the limit.
     _sync_threshold(config, DEFERRED_SYNC)
-    store = Store(config)
+    store = _store(config)
     # The precision `rag index` would record: the resolved one ("fp32"), never the "auto" setting.
     store.set_info("embedder", {"precision": resolve(config.embed_precision), "chunk_tokens": config.chunk_tokens})
     gen = Generator()
@@ -241,12 +266,13 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
                 print(f"{n_chunks}: {chunks} chunks, {i} articles, {secs:.0f} s ({chunks / secs:.0f} chunks/s)",
                       file=sys.stderr, flush=True)
     _sync_threshold(config, DEFAULT_SYNC)
-    store = Store(config)  # reopened with the default: its first addition writes the vector file once
+    store = _store(config)  # reopened with the default: its first addition writes the vector file once
     items = ahead.result()
     store.put(items)
     i += batch_articles
     pool.shutdown(cancel_futures=True)
     secs = state["seconds"] + time.perf_counter() - t0
+    sentence_pool(home, gen)
     result = {"chunks": store.chunk_count(), "articles": store.article_count(), "build_seconds": round(secs, 1)}
     done_file.write_text(json.dumps(result))
     return result
@@ -255,12 +281,11 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
 def settle(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200) -> dict:
     """A build stopped before its size, made ready to measure as it is: Chroma's default write interval
     restored and its vector file written (one more batch; the build's own ending), no `built.json`."""
-    from rag.storage.store import Store
 
     _fast_split()
     config = config_for(home_for(n_chunks, cache))
     _sync_threshold(config, DEFAULT_SYNC)
-    store, gen = Store(config), Generator()
+    store, gen = _store(config), Generator()
     repair(store, gen, config)
     i = store.article_count()
     store.put(_items(gen, config, list(range(i, i + batch_articles))))

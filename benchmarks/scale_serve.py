@@ -65,6 +65,22 @@ def profile(fn, questions: list[str], top: int = 25) -> str:
     return buf.getvalue()
 
 
+def count_meaning_texts() -> list[str]:
+    """From now on, every text the engine encodes at question time for sentence meaning (claims, and the
+    sentences the index did not store) is appended to the returned list; the encoder itself still runs."""
+    from rag.engines.extractive import parts
+
+    seen: list[str] = []
+    encode = parts._encode
+
+    def counted(texts: list[str]):  # noqa: ANN202 - whatever the real encoder returns
+        seen.extend(texts)
+        return encode(texts)
+
+    parts._encode = counted
+    return seen
+
+
 def emit(obj: dict) -> None:
     print(json.dumps(obj), flush=True)
 
@@ -80,6 +96,7 @@ def main() -> None:
     for q in spec["warmup"][1:]:
         index.answer(q)
     retrieve_s, retrieve_cpu = timed(index.retrieve, spec["questions"])
+    encoded = count_meaning_texts()
     answer_s, answer_cpu = timed(index.answer, spec["questions"])
     rss, peak = rss_mb()
     prof_file.write_text(profile(index.answer, spec["questions"][:10]))
@@ -87,7 +104,8 @@ def main() -> None:
           "retrieve_p95_ms": pct(retrieve_s, 0.95), "answer_p50_ms": pct(answer_s, 0.5),
           "answer_p95_ms": pct(answer_s, 0.95), "retrieve_cpu_p50_ms": pct(retrieve_cpu, 0.5),
           "answer_cpu_p50_ms": pct(answer_cpu, 0.5), "answer_cpu_p95_ms": pct(answer_cpu, 0.95),
-          "n_questions": len(answer_s), "rss_mb": rss, "peak_rss_mb": peak})
+          "n_questions": len(answer_s), "rss_mb": rss, "peak_rss_mb": peak,
+          "encoded_per_answer": round(len(encoded) / len(answer_s), 1)})
     for line in sys.stdin:
         cmd, _, arg = line.strip().partition(" ")
         t = time.perf_counter()

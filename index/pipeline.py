@@ -138,6 +138,7 @@ def index_paths(
                 from rag.storage.embedder import backend
 
                 backend(precision)  # export the ONNX model for questions now, not on the first question
+        _store_sentences(store, config, progress is True)
     return report
 
 
@@ -165,20 +166,25 @@ def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], con
         chunked = [(a, h, chunk_article(a, config.chunk_tokens)) for a, h in batch]
         return chunked, [embed_text(a, c) for a, _, chunks in chunked for c in chunks]
 
-    def embed(texts: list[str]) -> list[list[float]]:
-        return encode(texts, config.embed_batch, config.embed_precision, runtime) if texts else []
+    def embed(texts: list[str], chunked: list[tuple[Article, str, list[Chunk]]]) -> list[list[float]]:
+        vectors = encode(texts, config.embed_batch, config.embed_precision, runtime) if texts else []
+        # The chunks' sentences too (what questions weigh by meaning, rag/storage/meaning.py): model work,
+        # so on this thread; the store's write below only saves them.
+        if store.meaning in store.indexes:
+            store.meaning.prepare(c.text for _, _, chunks in chunked for c in chunks)
+        return vectors
 
     # The encoder is the bottleneck: it runs on its own thread (torch and ONNX Runtime release the GIL) while
     # this one chunks the next batch and writes the previous one, so reading, chunking and writing are hidden.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-encode") as pool:
         chunked, texts = prepare(batches[0]) if batches else ([], [])
-        pending = pool.submit(embed, texts)
+        pending = pool.submit(embed, texts, chunked)
         for n, _batch in enumerate(batches):
             vectors = pending.result()
             current = chunked
             if n + 1 < len(batches):
                 chunked, texts = prepare(batches[n + 1])
-                pending = pool.submit(embed, texts)
+                pending = pool.submit(embed, texts, chunked)
             items, k = [], 0
             for a, h, chunks in current:
                 items.append((a, h, chunks, vectors[k : k + len(chunks)]))
@@ -195,7 +201,22 @@ def _embed_and_store(todo: list[tuple[Article, str]], known: dict[str, str], con
     bar.close()
 
 
-def _bar(total: int, enabled: bool):
+def _store_sentences(store: Store, config: Config, show: bool, batch: int = 32) -> None:
+    """Sentence vectors for articles indexed before they were stored (an older index): made once, here."""
+    if store.meaning not in store.indexes:
+        return
+    todo = store.meaning.missing(store.content_hashes())
+    if not todo:
+        return
+    bar = _bar(len(todo), show, "sentence vectors")
+    for i in range(0, len(todo), batch):
+        articles = [a for a in (store.article(aid) for aid in todo[i : i + batch]) if a is not None]
+        store.meaning.write([(a, "", chunk_article(a, config.chunk_tokens), None) for a in articles])
+        bar.update(len(todo[i : i + batch]))
+    bar.close()
+
+
+def _bar(total: int, enabled: bool, desc: str = "indexing"):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="article", desc="indexing", disable=not enabled, file=sys.stderr)
+    return tqdm(total=total, unit="article", desc=desc, disable=not enabled, file=sys.stderr)

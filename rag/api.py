@@ -26,6 +26,8 @@ from rag.storage.feedback import FeedbackLog
 from rag.storage.store import Store, reachable
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rag.storage.embedder import TextEmbedder
 
 FirstUse = Callable[["Index"], object]  # fills an empty index (e.g. with the bundled articles)
@@ -78,6 +80,9 @@ class Index:
 
     def body(self, article_id: str) -> str | None:
         return self.store.body(article_id)
+
+    def sentence_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        return self.store.meaning.lookup(texts)
 
     def engine(self, name: str) -> Engine:
         return get_engine(name)

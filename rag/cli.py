@@ -91,6 +91,8 @@ def status_report(config: Config, store: Store | None = None) -> dict[str, Any]:
         "embed_backend": f"{backend(store.embed_precision(), config.embed_runtime, export=False)} "
                          f"(auto on this machine: {machine_default()})",
         "chunk_tokens": built.get("chunk_tokens", config.chunk_tokens),
+        # Chunk sentences whose meaning vectors the indexer stored (questions encode only the others).
+        "sentence_vectors": store.meaning.count(),
         "consistent": not problems,
         "problems": problems,
     }

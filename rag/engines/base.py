@@ -14,6 +14,8 @@ from rag.engines.followup import Turn
 from rag.storage.bm25 import KeywordIndex
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rag.storage.embedder import TextEmbedder
 
 
@@ -36,6 +38,10 @@ class Resources(Protocol):
 
     def body(self, article_id: str) -> str | None:
         """An article's cleaned body (what every offset points into)."""
+        ...
+
+    def sentence_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The meaning vectors the indexer stored for these sentences (those it has; rag/storage/meaning.py)."""
         ...
 
     def engine(self, name: str) -> Engine:

@@ -19,6 +19,7 @@ from rag.storage import bm25, onnx_embed
 from rag.storage.backends import models_dir, resolve
 from rag.storage.bm25 import Batch, KeywordRows
 from rag.storage.catalogue import SHARED_INFO, Catalogue, refresh
+from rag.storage.meaning import SentenceVectors
 
 if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -104,15 +105,17 @@ def _now() -> str:
 class Store:
     """One index: a Chroma collection of chunks plus an SQLite table of articles, both under `home`.
 
-    `indexes` are the other indexes over the same chunks (default: the keyword rows under `home`); every
-    write and delete reaches them between Chroma and the article row's commit.
+    `indexes` are the other indexes over the same chunks (default: the keyword rows and the sentence vectors
+    under `home`); every write and delete reaches them between Chroma and the article row's commit.
     """
 
     def __init__(self, config: Config | None = None, indexes: Sequence[ChunkIndex] | None = None) -> None:
         self.config = config or Config.load()
         self.home = Path(self.config.home)
         self._lock = threading.Lock()
-        self.indexes: list[ChunkIndex] = list(indexes) if indexes is not None else [KeywordRows(self.home)]
+        self.meaning = SentenceVectors(self.home)  # read by questions even when another process writes it
+        self.indexes: list[ChunkIndex] = (list(indexes) if indexes is not None
+                                          else [KeywordRows(self.home), self.meaning])
         self._opened_at: int | None = None  # the change counter when the embedded Chroma client was opened
         self._chroma_key = str((self.home / "chroma").resolve())
         onnx_embed.use_dir(models_dir(self.config))  # where this process finds (or exports) the ONNX MiniLM

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.core import parallel
 from rag.core.records import Passage
 from rag.engines.extractive.analysis import Part
 from rag.engines.extractive.evidence import NEGATIONS, Evidence, candidates
 from rag.engines.extractive.spans import figures_in
 from rag.storage.bm25 import terms
+from rag.storage.meaning import rounded
 
 _NEG_WORDS = re.compile(r"\b(not|no|never|none|nor|neither|without|cannot|other than|rather than|lack(?:s|ed|ing)?|"
                         r"refus\w*|declin\w*|reject\w*|den(?:y|ied|ies)|fail\w*)\b|n't\b", re.I)
@@ -68,17 +68,18 @@ def local_polarity(sentence: str, want: set[str], reach: int = 3) -> bool:
 FIGURE_MISS = 0.1  # a claim's figure ("nine missiles") missing from a sentence costs it this much
 
 
-MEANING_PRECISION = "onnx-int8"
 _SAID: set[str] = set()
 _VECTORS: dict[str, np.ndarray] = {}  # text -> unit vector; sentences recur across questions about one story
+Stored = Callable[[list[str]], dict[str, np.ndarray]]  # texts -> the index's stored vectors of those it has
 
 
-def _encode(texts: list[str]) -> list[list[float]]:
+def _encode(texts: list[str]) -> list[list[float]] | np.ndarray:
     """Unit vectors for sentence scoring: int8 ONNX, or fp32 where ONNX Runtime cannot load or export it."""
     from rag.storage.embedder import encode
+    from rag.storage.meaning import int8_encode
 
     try:
-        return encode(texts, 1, MEANING_PRECISION)
+        return int8_encode(texts)
     except (OSError, ImportError) as exc:  # no models folder, or the export failed (logged once by the embedder)
         if "meaning" not in _SAID:
             _SAID.add("meaning")
@@ -86,19 +87,24 @@ def _encode(texts: list[str]) -> list[list[float]]:
         return encode(texts, 64, "fp32")
 
 
-def meaning(query: str, texts: list[str]) -> list[float]:
-    """MiniLM cosine of `query` with each text; every text is encoded once per process."""
-    missing = [t for t in dict.fromkeys([query, *texts]) if t not in _VECTORS]
-    if missing:
-        if len(_VECTORS) > 50000:
-            _VECTORS.clear()
-        # Both sides are encoded here, so the index's precision does not matter: int8 ONNX, one text per run
-        # (int8 quantises activations per run: a batch-mate would move a text's vector), on two threads
-        # (docs/speed.md, "Sentence meaning"). Sorted by length, then dealt alternately: the two halves take
-        # about as long as each other.
-        missing.sort(key=len)
-        for t, v in zip(missing, parallel.map_split(_encode, missing)):
-            _VECTORS[t] = np.asarray(v, dtype=np.float32)
+def _fill(texts: list[str]) -> None:
+    """Encode the texts not known yet: int8 ONNX, one text per run (int8 quantises activations per run: a
+    batch-mate would move a text's vector), on two threads (docs/speed.md, "Sentence meaning"); rounded to
+    float16 as stored vectors are."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+    for t, v in zip(missing, _encode(missing) if missing else []):
+        _VECTORS[t] = rounded(v)
+
+
+def meaning(query: str, texts: list[str], stored: Stored | None = None) -> list[float]:
+    """MiniLM cosine of `query` with each text; every text is encoded once per process, or not at all when
+    the index stored it (rag/storage/meaning.py: the indexer encoded every chunk sentence the same way)."""
+    if len(_VECTORS) > 50000:
+        _VECTORS.clear()
+    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS and t != query]
+    if missing and stored is not None and "meaning" not in _SAID:  # stored vectors are int8's: never fp32's
+        _VECTORS.update(stored(missing))
+    _fill([query, *texts])
     q = _VECTORS[query]
     return [float(_VECTORS[t] @ q) for t in texts]
 
@@ -108,9 +114,11 @@ def _in_outlet(p: Passage, part: Part) -> bool:
 
 
 def gather(parts: list[Part], passages: list[Passage], idf: Callable[[str], float],
-           more: Callable[[Part], list[Passage]] | None = None) -> list[PartEvidence]:
+           more: Callable[[Part], list[Passage]] | None = None, stored: Stored | None = None) -> list[PartEvidence]:
     """Rank sentences for every part (only its named outlets' articles) and mark it supported / contradicted /
-    missing. `more(part)` retrieves extra passages for one part (its own words, its outlet)."""
+    missing. `more(part)` retrieves extra passages for one part (its own words, its outlet); `stored(texts)`
+    gives the index's stored sentence vectors."""
+    _fill([_claim(part) for part in parts])  # all claims at once: two threads, not one claim per part
     out = []
     for part in parts:
         pool = [p for p in passages if _in_outlet(p, part)]
@@ -122,7 +130,7 @@ def gather(parts: list[Part], passages: list[Passage], idf: Callable[[str], floa
             pe.status = "no_outlet" if part.sources else "missing"
             out.append(pe)
             continue
-        pe.ranked = rank(part, candidates(pool), idf, pe.detail)
+        pe.ranked = rank(part, candidates(pool), idf, pe.detail, stored)
         pe.status = judge(part, pe)
         out.append(pe)
     return out
@@ -137,7 +145,8 @@ def _words(text: str) -> set[str]:
 
 
 def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float],
-         detail: dict[int, tuple[float, float]] | None = None) -> list[tuple[float, Evidence]]:
+         detail: dict[int, tuple[float, float]] | None = None, stored: Stored | None = None
+         ) -> list[tuple[float, Evidence]]:
     """(score, sentence) best first: words (headline at half weight) then meaning over the shortlist;
     `detail[id(sentence)]` gets (share of the claim's predicate words, meaning)."""
     topic = {t: idf(t) for t in part.topic()}
@@ -157,7 +166,7 @@ def rank(part: Part, evidence: list[Evidence], idf: Callable[[str], float],
     if not short:
         return []
     claim = _claim(part)
-    sims = meaning(claim, [e.text for _, _, e in short])
+    sims = meaning(claim, [e.text for _, _, e in short], stored)
     wanted = figures_in(claim)  # a figure the claim states must be in its evidence ("nine", not "seven")
     scored = []
     for (c, what, e), sim in zip(short, sims):

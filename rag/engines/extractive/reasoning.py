@@ -106,7 +106,7 @@ def study(question: str, passages: list[Passage],
     a = analyse(question, known_sources(resources))
     if a.unknown or a.asks == "letter" or not wants_reasoning(a) or not passages:
         return a, None
-    return a, gather(a.parts, passages, resources.idf(passages), _retriever(resources))
+    return a, gather(a.parts, passages, resources.idf(passages), _retriever(resources), resources.sentence_vectors)
 
 
 def reason(question: str, passages: list[Passage], resources: Resources, citer_factory: Callable[[], Any],

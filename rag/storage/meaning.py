@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +38,10 @@ def rounded(vector: np.ndarray) -> np.ndarray:
     return np.asarray(vector, dtype=np.float16).astype(np.float32)
 
 
-def sentences_of(chunk_text: str) -> list[str]:
+@lru_cache(maxsize=4096)  # `prepare` (the encoding thread) and `_save` (the writer) split the same chunks
+def sentences_of(chunk_text: str) -> tuple[str, ...]:
     """The sentences of a chunk that the engine may weigh by meaning (as evidence.candidates splits them)."""
-    return [s for s in (chunk_text[a:b] for a, b in sentence_spans(chunk_text)) if len(s) > MIN_CHARS]
+    return tuple(s for s in (chunk_text[a:b] for a, b in sentence_spans(chunk_text)) if len(s) > MIN_CHARS)
 
 
 def int8_encode(texts: list[str]) -> np.ndarray:
@@ -130,23 +132,10 @@ class SentenceVectors:
 
     def write(self, items: Batch) -> None:
         """Store the sentences of these articles' chunks (encoding any `prepare` did not)."""
-        texts = [c.text for _, _, chunks, _ in items for c in chunks]
-        self.prepare(texts)
-        if self._off:
-            return
-        rows = []
-        with self._lock:
-            for article, _, chunks, _ in items:
-                for c in chunks:
-                    for s in sentences_of(c.text):
-                        k = key(s)
-                        if k in self._prepared:
-                            rows.append((k, article.article_id, self._prepared.pop(k).tobytes()))
-            db = self._db(create=True)
-            assert db is not None
-            with db:
-                db.executemany("INSERT OR IGNORE INTO vectors VALUES (?,?,?)", rows)
-                db.executemany("INSERT OR IGNORE INTO covered VALUES (?)", [(a.article_id,) for a, *_ in items])
+        self.prepare(c.text for _, _, chunks, _ in items for c in chunks)
+        if not self._off:
+            self._save([(a.article_id, c.text) for a, _, chunks, _ in items for c in chunks],
+                       [a.article_id for a, *_ in items])
 
     def forget(self, article_ids: list[str]) -> None:
         """Drop the vectors first stored for these articles (a sentence another article shares is then
@@ -171,15 +160,21 @@ class SentenceVectors:
         (benchmarks/scale_build.py: its synthetic articles are made of a fixed pool of corpus sentences);
         returns how many vectors were new."""
         n = self.prepare(texts)
-        rows = []
+        self._save([(None, t) for t in texts], covering)
+        return n
+
+    def _save(self, owned: list[tuple[str | None, str]], covering: Iterable[str]) -> None:
+        """Write the prepared vectors of the sentences of these (owner article, chunk text) pairs, and count the
+        `covering` articles as done."""
         with self._lock:
-            for s in (s for text in texts for s in sentences_of(text)):  # as `prepare` split them
-                k = key(s)
-                if k in self._prepared:
-                    rows.append((k, None, self._prepared.pop(k).tobytes()))
+            rows = []
+            for owner, text in owned:
+                for s in sentences_of(text):
+                    k = key(s)
+                    if k in self._prepared:
+                        rows.append((k, owner, self._prepared.pop(k).tobytes()))
             db = self._db(create=True)
             assert db is not None
             with db:
                 db.executemany("INSERT OR IGNORE INTO vectors VALUES (?,?,?)", rows)
-                db.executemany("INSERT OR IGNORE INTO covered VALUES (?)", ((a,) for a in covering))
-        return n
+                db.executemany("INSERT OR IGNORE INTO covered VALUES (?)", [(a,) for a in covering])

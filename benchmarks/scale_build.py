@@ -155,7 +155,6 @@ def as_is(n_chunks: int, cache: Path = CACHE) -> dict:
     import sqlite3
     from contextlib import closing
 
-
     home = home_for(n_chunks, cache)
     _fast_split()
     repair(_store(config_for(home)), Generator(), config_for(home))  # a build stopped mid-batch
@@ -281,7 +280,6 @@ def build(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200, log: bo
 def settle(n_chunks: int, cache: Path = CACHE, batch_articles: int = 200) -> dict:
     """A build stopped before its size, made ready to measure as it is: Chroma's default write interval
     restored and its vector file written (one more batch; the build's own ending), no `built.json`."""
-
     _fast_split()
     config = config_for(home_for(n_chunks, cache))
     _sync_threshold(config, DEFAULT_SYNC)

@@ -2,7 +2,7 @@
 questions then encode only their claims, and the answers are the same as without them."""
 from __future__ import annotations
 
-import shutil
+import json
 from pathlib import Path
 
 import numpy as np
@@ -96,16 +96,21 @@ def test_removed_articles_lose_their_vectors_and_an_older_index_gets_them(tmp_pa
 
 
 def test_a_sentence_shared_by_two_articles_is_encoded_once(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(ARTICLES / sorted(p.name for p in ARTICLES.iterdir())[0], docs / "a.txt")
-    copy = (docs / "a.txt").read_text(encoding="utf-8")
-    (docs / "b.txt").write_text(copy.replace("\n", "\n\n", 1) + "\nOne more sentence at the very end of it all.",
-                                encoding="utf-8")
+    """Wire copy: the second article, indexed in a later run, repeats a sentence of the first."""
+    shared = "The council met on Tuesday to discuss the proposal for a new harbour bridge across the bay."
+    first = {"title": "Council weighs harbour bridge", "source": "Daily Post", "published_at": "2023-10-02",
+             "body": f"{shared} Members asked for a full cost estimate before any vote was taken."}
+    second = {"title": "Bridge plan returns to the council", "source": "Evening Star", "published_at": "2023-10-03",
+              "body": f"{shared} Residents of the old town said the design would block their view of the sea."}
     encoded: list[str] = []
     vectors = SentenceVectors(tmp_path / "home", encode=lambda texts: (encoded.extend(texts), int8_encode(texts))[1])
-    config = Config.load(home=tmp_path / "home", articles_dir=docs)
+    config = Config.load(home=tmp_path / "home", articles_dir=ARTICLES)
     store = Store(config, indexes=[vectors])
     store.meaning = vectors
-    index_paths([docs], config, store=store, progress=False)
-    assert len(encoded) == len(set(encoded)) == vectors.count()
+    for n, record in enumerate([first, second]):
+        path = tmp_path / f"{n}.json"
+        path.write_text(json.dumps([record]), encoding="utf-8")
+        assert index_paths([path], config, store=store, progress=False).added == 1
+    assert store.article_count() == 2
+    assert encoded.count(shared) == 1  # found stored in the second run, not encoded again
+    assert len(encoded) == len(set(encoded)) == vectors.count() == 3
